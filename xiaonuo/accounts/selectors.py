@@ -1,0 +1,41 @@
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from xiaonuo.accounts.models import ApiKey, AuditEntry, Membership, User, Workspace
+from xiaonuo.lib.tokens import hash_secret
+
+
+def get_workspace_by_slug(*, slug: str) -> Workspace | None:
+    return Workspace.objects.filter(slug=slug).first()
+
+
+def list_memberships_for_user(*, user: User) -> QuerySet[Membership]:
+    return Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+
+
+def get_membership(*, user: User, workspace_id: int) -> Membership | None:
+    return Membership.objects.filter(user=user, workspace_id=workspace_id).select_related("workspace").first()
+
+
+def list_members(*, workspace: Workspace) -> QuerySet[Membership]:
+    return Membership.objects.filter(workspace=workspace).select_related("user").order_by("created_at")
+
+
+def list_api_keys(*, workspace: Workspace) -> QuerySet[ApiKey]:
+    return ApiKey.objects.filter(workspace=workspace).order_by("-created_at")
+
+
+def get_active_api_key(*, secret: str) -> ApiKey | None:
+    key = (
+        ApiKey.objects.filter(key_hash=hash_secret(secret), revoked_at__isnull=True)
+        .select_related("workspace")
+        .first()
+    )
+    if key is not None and (key.last_used_at is None or timezone.now() - key.last_used_at > timezone.timedelta(minutes=1)):
+        # Touch at most once a minute so a busy integration does not write on every request.
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
+    return key
+
+
+def list_audit_entries(*, workspace: Workspace) -> QuerySet[AuditEntry]:
+    return AuditEntry.objects.filter(workspace=workspace).select_related("actor", "api_key")

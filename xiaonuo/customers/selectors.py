@@ -1,0 +1,114 @@
+"""Reads of customers, always within one workspace."""
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from xiaonuo.accounts.models import Workspace
+from xiaonuo.customers.exceptions import CustomersError
+from xiaonuo.customers.models import Customer, Identity, IdentityKind, MergeRecord, Tag
+from xiaonuo.lib.errors import NotFound
+
+_DIGITS = re.compile(r"^\+?\d[\d\s-]{2,}$")
+
+
+def customer_not_found(**details: object) -> NotFound:
+    return NotFound(CustomersError.CUSTOMER_NOT_FOUND, "Customer not found", **details)
+
+
+def get_customer(*, workspace: Workspace, customer_id: int, for_update: bool = False) -> Customer:
+    qs = Customer.objects.filter(workspace=workspace, pk=customer_id)
+    if for_update:
+        qs = qs.select_for_update()
+    customer = qs.first()
+    if customer is None:
+        survivor = get_merge_survivor_id(workspace=workspace, customer_id=customer_id)
+        if survivor is not None:
+            raise NotFound(CustomersError.CUSTOMER_MERGED, "Customer was merged into another", merged_into=survivor)
+        raise customer_not_found()
+    return customer
+
+
+def get_merge_survivor_id(*, workspace: Workspace, customer_id: int) -> int | None:
+    return (
+        MergeRecord.objects.filter(workspace=workspace, merged_id=customer_id)
+        .values_list("survivor_id", flat=True)
+        .first()
+    )
+
+
+def get_customer_profile(*, workspace: Workspace, customer_id: int) -> Customer:
+    customer = get_customer(workspace=workspace, customer_id=customer_id)
+    # Two extra queries for the page, however many identities and tags the customer has.
+    return (
+        Customer.objects.filter(pk=customer.pk)
+        .prefetch_related(Prefetch("identities", queryset=Identity.objects.order_by("kind", "id")), "tags")
+        .get()
+    )
+
+
+def find_customer_by_identity(*, workspace: Workspace, kind: str, value: str) -> Customer | None:
+    from xiaonuo.customers.identities import normalise
+
+    try:
+        value = normalise(kind, value)
+    except Exception:  # an invalid phone simply finds nobody
+        return None
+    identity = Identity.objects.filter(workspace=workspace, kind=kind, value=value).select_related("customer").first()
+    return identity.customer if identity else None
+
+
+@dataclass
+class CustomerFilters:
+    q: str = ""  # name prefix, phone (full or prefix) or any identity value
+    lifecycle_stage: str = ""
+    tag: str = ""
+    is_seed: bool | None = None
+
+
+def list_customers(*, workspace: Workspace, filters: CustomerFilters) -> QuerySet[Customer]:
+    qs = Customer.objects.filter(workspace=workspace)
+    if filters.lifecycle_stage:
+        qs = qs.filter(lifecycle_stage=filters.lifecycle_stage)
+    if filters.is_seed is not None:
+        qs = qs.filter(is_seed=filters.is_seed)
+    if filters.tag:
+        qs = qs.filter(tags__workspace=workspace, tags__name=filters.tag)
+    q = filters.q.strip()
+    if q:
+        qs = qs.filter(_search_condition(workspace=workspace, q=q))
+    return qs.order_by("-id")
+
+
+def _search_condition(*, workspace: Workspace, q: str) -> Q:
+    """Index-friendly search: exact identity values, phone prefixes and name prefixes.
+
+    Substring search (LIKE '%…%') would scan a million rows; people search a customer by the
+    start of a name (王小), a whole or partial phone number, or a pasted openid / e-mail.
+    """
+    if _DIGITS.match(q):
+        digits = re.sub(r"[\s-]", "", q)
+        if digits.startswith("+86"):
+            digits = digits[3:]
+        ids = Identity.objects.filter(workspace=workspace, value__startswith=digits).values("customer_id")[:500]
+        return Q(pk__in=ids)
+    ids = Identity.objects.filter(workspace=workspace, value__in={q, q.lower()}).values("customer_id")
+    return Q(name__startswith=q) | Q(pk__in=ids)
+
+
+def with_list_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
+    """What a customer list row shows: identities and tags in two queries per page."""
+    return qs.prefetch_related(Prefetch("identities", queryset=Identity.objects.order_by("kind", "id")), "tags")
+
+
+def list_tags(*, workspace: Workspace) -> QuerySet[Tag]:
+    return Tag.objects.filter(workspace=workspace)
+
+
+def primary_identity(customer: Customer, kind: IdentityKind) -> Identity | None:
+    """The first identity of a kind among prefetched identities (no query)."""
+    for identity in customer.identities.all():
+        if identity.kind == kind:
+            return identity
+    return None

@@ -1,0 +1,45 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xiaonuo.accounts.models import Workspace
+from xiaonuo.customers.models import Customer
+
+
+class EventType(models.TextChoices):
+    TRACK = "track", _("行为")  # something the user did: 下单, 打开小程序 …
+    IDENTIFY = "identify", _("识别")  # who the user is, with traits
+
+
+class Event(models.Model):
+    """The durable tail of the event lake (DESIGN.md §3): an accepted event is committed here
+    before the API answers 202; a later job compacts it into Parquet."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    # Null while only an anonymous id is known; filled in when that id is identified.
+    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, null=True, related_name="+")
+    type = models.CharField(max_length=10, choices=EventType.choices)
+    name = models.CharField(max_length=200, blank=True)
+    properties = models.JSONField(default=dict, blank=True)
+    user_id = models.CharField(max_length=200, blank=True)
+    anonymous_id = models.CharField(max_length=200, blank=True)
+    message_id = models.CharField(max_length=200)
+    timestamp = models.DateTimeField()
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            # Idempotency: a client retrying a batch sends the same message ids.
+            models.UniqueConstraint(fields=["workspace", "message_id"], name="event_message_unique"),
+        ]
+        indexes = [
+            # The customer timeline, newest first.
+            models.Index(fields=["customer", "-timestamp"], name="event_customer_ts"),
+            # Dashboard counts by day and the compaction job's time ranges.
+            models.Index(fields=["workspace", "timestamp"], name="event_ws_ts"),
+            # Joining anonymous events to a customer on identify; only unjoined rows are indexed.
+            models.Index(
+                fields=["workspace", "anonymous_id"],
+                name="event_ws_anon_unjoined",
+                condition=models.Q(customer__isnull=True),
+            ),
+        ]

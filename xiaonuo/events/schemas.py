@@ -1,0 +1,45 @@
+from datetime import datetime
+from typing import Any, Literal
+
+from ninja import Schema
+from pydantic import Field, model_validator
+
+from xiaonuo.events.services import MAX_BATCH
+
+
+class EventIn(Schema):
+    """One identify or track call, Segment-like."""
+
+    type: Literal["track", "identify"] | None = Field(None, description="Defaults to the endpoint's type")
+    user_id: str | None = Field(None, max_length=200, description="The company's own id for the user")
+    anonymous_id: str | None = Field(None, max_length=200, description="A device or browser id before sign-in")
+    event: str | None = Field(None, max_length=200, description="Track only: what happened, e.g. 下单")
+    properties: dict[str, Any] = Field(default_factory=dict)
+    traits: dict[str, Any] = Field(default_factory=dict, description="Identify only: name, phone, email …")
+    timestamp: datetime | None = None
+    message_id: str | None = Field(None, max_length=200, description="Idempotency key; retries send the same")
+
+    @model_validator(mode="after")
+    def _needs_someone(self) -> "EventIn":
+        if not self.user_id and not self.anonymous_id:
+            raise ValueError("user_id or anonymous_id is required")
+        return self
+
+
+class EventBatchIn(Schema):
+    batch: list[EventIn] = Field(..., max_length=MAX_BATCH)
+
+
+class AcceptedOut(Schema):
+    accepted: int
+    duplicates: int
+
+
+class EventOut(Schema):
+    id: int
+    type: str
+    event: str = Field(validation_alias="name")
+    properties: dict[str, Any]
+    timestamp: datetime
+    received_at: datetime
+    message_id: str

@@ -1,0 +1,155 @@
+"""Accepting events: the identify/track API and the reactions that keep events with their person."""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from xiaonuo.accounts.models import Workspace
+from xiaonuo.customers import services as customers_services
+from xiaonuo.customers.models import Identity, IdentityKind
+from xiaonuo.customers.services import CustomerChanges
+from xiaonuo.events.models import Event, EventType
+
+MAX_BATCH = 1000
+
+# Identify traits that map onto the profile; other traits stay on the identify event itself
+# and become attributes only if the workspace declared them.
+_PROFILE_TRAITS = ("name", "gender", "city")
+_IDENTITY_TRAITS = {
+    "phone": IdentityKind.PHONE,
+    "email": IdentityKind.EMAIL,
+    "openid": IdentityKind.OPENID,
+    "unionid": IdentityKind.UNIONID,
+    "qq": IdentityKind.QQ,
+}
+
+
+@dataclass
+class IncomingEvent:
+    type: str
+    event: str = ""
+    user_id: str = ""
+    anonymous_id: str = ""
+    properties: dict[str, Any] = field(default_factory=dict)
+    traits: dict[str, Any] = field(default_factory=dict)
+    timestamp: datetime | None = None
+    message_id: str = ""
+
+
+@dataclass
+class IngestResult:
+    accepted: int
+    duplicates: int
+
+
+def ingest_events(*, workspace: Workspace, items: list[IncomingEvent]) -> IngestResult:
+    """Commit a batch of validated events; returns only after the commit.
+
+    Idempotent by ``message_id``: an id already stored (or repeated in the batch) is counted as a
+    duplicate and not stored again.
+    """
+    now = timezone.now()
+    for item in items:
+        item.message_id = item.message_id or str(uuid.uuid4())
+    with transaction.atomic():
+        fresh, duplicates = _drop_duplicates(workspace=workspace, items=items)
+        if not fresh:
+            return IngestResult(accepted=0, duplicates=duplicates)
+        customer_of = _resolve_customers(workspace=workspace, items=fresh)
+        for item in fresh:
+            if item.type == EventType.IDENTIFY:
+                _apply_identify(workspace=workspace, item=item, customer_id=customer_of[item.message_id])
+        rows = [
+            Event(
+                workspace=workspace,
+                customer_id=customer_of.get(item.message_id),
+                type=item.type,
+                name=item.event if item.type == EventType.TRACK else "",
+                properties=item.properties if item.type == EventType.TRACK else item.traits,
+                user_id=item.user_id,
+                anonymous_id=item.anonymous_id,
+                message_id=item.message_id,
+                timestamp=item.timestamp or now,
+                received_at=now,
+            )
+            for item in fresh
+        ]
+        # A concurrent request with the same ids may have committed between the check and here.
+        Event.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
+    return IngestResult(accepted=len(fresh), duplicates=duplicates)
+
+
+def _drop_duplicates(*, workspace: Workspace, items: list[IncomingEvent]) -> tuple[list[IncomingEvent], int]:
+    ids = {item.message_id for item in items}
+    stored = set(
+        Event.objects.filter(workspace=workspace, message_id__in=ids).values_list("message_id", flat=True)
+    )
+    fresh: list[IncomingEvent] = []
+    seen: set[str] = set()
+    for item in items:
+        if item.message_id in stored or item.message_id in seen:
+            continue
+        seen.add(item.message_id)
+        fresh.append(item)
+    return fresh, len(items) - len(fresh)
+
+
+def _resolve_customers(*, workspace: Workspace, items: list[IncomingEvent]) -> dict[str, int | None]:
+    """message_id → customer id. Known users are looked up in one query per batch; unknown
+    user ids get a new customer; anonymous-only events attach if the anonymous id is known."""
+    by_user = customers_services.ensure_customers_for_identities(
+        workspace=workspace, kind=IdentityKind.EXTERNAL_ID, values=[i.user_id for i in items if i.user_id]
+    )
+    anonymous_only = {i.anonymous_id for i in items if not i.user_id and i.anonymous_id}
+    # An identify with only an anonymous id creates a customer for that device.
+    anonymous_identified = {
+        i.anonymous_id for i in items if not i.user_id and i.anonymous_id and i.type == EventType.IDENTIFY
+    }
+    by_anonymous = customers_services.ensure_customers_for_identities(
+        workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, values=anonymous_identified
+    )
+    rest = anonymous_only - anonymous_identified
+    if rest:
+        by_anonymous.update(
+            Identity.objects.filter(workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, value__in=rest).values_list(
+                "value", "customer_id"
+            )
+        )
+    return {
+        i.message_id: by_user[i.user_id] if i.user_id else by_anonymous.get(i.anonymous_id) for i in items
+    }
+
+
+def _apply_identify(*, workspace: Workspace, item: IncomingEvent, customer_id: int) -> None:
+    traits = item.traits
+    changes = CustomerChanges(
+        **{name: str(traits[name]) for name in _PROFILE_TRAITS if traits.get(name) not in (None, "")},
+        identities={kind: str(traits[key]) for key, kind in _IDENTITY_TRAITS.items() if traits.get(key)},
+    )
+    customers_services.update_customer(workspace=workspace, customer_id=customer_id, changes=changes)
+    if item.user_id and item.anonymous_id:
+        customers_services.link_identity(
+            workspace=workspace, customer_id=customer_id, kind=IdentityKind.ANONYMOUS_ID, value=item.anonymous_id
+        )
+        join_anonymous_events(workspace_id=workspace.pk, anonymous_id=item.anonymous_id, customer_id=customer_id)
+
+
+def join_anonymous_events(*, workspace_id: int, anonymous_id: str, customer_id: int) -> int:
+    return Event.objects.filter(
+        workspace_id=workspace_id, anonymous_id=anonymous_id, customer__isnull=True
+    ).update(customer_id=customer_id)
+
+
+# --- Reactions (wired in xiaonuo/listeners.py) ------------------------------------------------
+
+
+def move_events_to_survivor(*, workspace_id: int, survivor_id: int, merged_id: int) -> None:
+    Event.objects.filter(workspace_id=workspace_id, customer_id=merged_id).update(customer_id=survivor_id)
+
+
+def erase_customer_events(*, workspace_id: int, customer_id: int) -> None:
+    Event.objects.filter(workspace_id=workspace_id, customer_id=customer_id).delete()

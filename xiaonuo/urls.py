@@ -1,0 +1,15 @@
+from django.urls import include, path
+from django.views.i18n import set_language
+
+from xiaonuo import health
+from xiaonuo.api import api
+
+urlpatterns = [
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
+    path("api/v1/", api.urls),
+    path("i18n/setlang/", set_language, name="set_language"),
+    path("accounts/", include("xiaonuo.accounts.urls")),
+    path("customers/", include("xiaonuo.customers.urls")),
+    path("", include("xiaonuo.console.urls")),
+]
