@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -136,3 +137,36 @@ class MergeRecord(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "merged_id"], name="merge_ws_merged")]
+
+
+class ImportStatus(models.TextChoices):
+    PENDING = "pending", _("等待中")  # uploaded and mapped; the task has not claimed it yet
+    RUNNING = "running", _("导入中")  # claimed by one task run (conditional UPDATE from pending)
+    DONE = "done", _("已完成")  # every row was stored or listed in the error report
+    FAILED = "failed", _("失败")  # the file itself was unusable, see ``failure_code``
+
+
+class CustomerImport(models.Model):
+    """One uploaded customer file (CSV or XLSX) and how its import went."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    file_name = models.CharField(_("文件名"), max_length=255)  # as uploaded, for people
+    file_path = models.CharField(max_length=500)  # relative to settings.DATA_DIR
+    sheet = models.CharField(max_length=100, blank=True)  # XLSX only; empty = the first sheet
+    mapping = models.JSONField(default=dict, blank=True)  # {file column: target field}
+    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    total_rows = models.PositiveIntegerField(default=0)
+    processed_rows = models.PositiveIntegerField(default=0)
+    created_count = models.PositiveIntegerField(default=0)
+    updated_count = models.PositiveIntegerField(default=0)
+    unchanged_count = models.PositiveIntegerField(default=0)  # matched, nothing new (re-imports)
+    error_count = models.PositiveIntegerField(default=0)  # rows not stored
+    error_report_path = models.CharField(max_length=500, blank=True)  # relative to DATA_DIR
+    failure_code = models.CharField(max_length=50, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "-id"], name="import_ws_id")]
