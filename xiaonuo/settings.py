@@ -21,6 +21,8 @@ DATA_DIR = env_path("XIAONUO_DATA_DIR", BASE_DIR / "var")
 SECRET_KEY = env_str("SECRET_KEY")
 DATABASE_URL = env_str("DATABASE_URL", f"sqlite:///{DATA_DIR / 'xiaonuo.sqlite3'}")
 REDIS_URL = env_str("REDIS_URL")
+# Two installs sharing one Redis keep their jobs apart by name (tests use a unique one each).
+QUEUE_NAME = env_str("XIAONUO_QUEUE_NAME", "xiaonuo")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS", [])
 SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -117,7 +119,7 @@ CACHES = (
 # Background jobs: Huey on SQLite next to the data for one machine, Redis for many workers.
 # See docs/decisions/0002-background-jobs.md.
 HUEY = {
-    "name": "xiaonuo",
+    "name": QUEUE_NAME,
     "immediate": False,
     "consumer": {"workers": 2, "worker_type": "thread", "periodic": True},
 }
