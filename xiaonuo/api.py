@@ -5,6 +5,7 @@ Errors are JSON ``{"code": "...", "message": "...", ...details}`` with a stable 
 
 from typing import Any
 
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -68,6 +69,11 @@ def malformed_json(request: HttpRequest, exc: MalformedJSON) -> HttpResponse:
     return _error(request, 400, "malformed_json", f"The request body is not valid JSON: {exc}")
 
 
+@api.exception_handler(RequestDataTooBig)
+def payload_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "payload_too_large", "The request body is larger than the server accepts")
+
+
 @api.exception_handler(AuthenticationError)
 def unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
     return _error(request, 401, "invalid_api_key", "Missing, unknown or revoked API key")
@@ -89,4 +95,7 @@ def invalid_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # Ninja wraps parser failures in HttpError(400); keep our own code for malformed JSON.
+    if isinstance(exc.__cause__, MalformedJSON):
+        return malformed_json(request, exc.__cause__)
     return _error(request, exc.status_code, "http_error", str(exc))

@@ -155,7 +155,9 @@ def ensure_customers_for_identities(
     return found
 
 
-def link_identity(*, workspace: Workspace, customer_id: int, kind: IdentityKind, value: str) -> int:
+def link_identity(
+    *, workspace: Workspace, customer_id: int, kind: IdentityKind, value: str, actor: Actor
+) -> int:
     """Attach ``value`` to the customer; if another customer already owns it, merge that one in.
 
     Returns the surviving customer's id. This is how an anonymous visitor becomes a known user.
@@ -167,7 +169,7 @@ def link_identity(*, workspace: Workspace, customer_id: int, kind: IdentityKind,
         return customer_id
     if owner == customer_id:
         return customer_id
-    merge_customers(workspace=workspace, survivor_id=customer_id, merged_id=owner, actor=Actor())
+    merge_customers(workspace=workspace, survivor_id=customer_id, merged_id=owner, actor=actor)
     return customer_id
 
 

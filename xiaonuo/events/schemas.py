@@ -2,7 +2,7 @@ from datetime import datetime
 from typing import Any, Literal
 
 from ninja import Schema
-from pydantic import Field, model_validator
+from pydantic import Field
 
 from xiaonuo.events.services import MAX_BATCH
 
@@ -19,15 +19,9 @@ class EventIn(Schema):
     timestamp: datetime | None = None
     message_id: str | None = Field(None, max_length=200, description="Idempotency key; retries send the same")
 
-    @model_validator(mode="after")
-    def _needs_someone(self) -> "EventIn":
-        if not self.user_id and not self.anonymous_id:
-            raise ValueError("user_id or anonymous_id is required")
-        return self
-
 
 class EventBatchIn(Schema):
-    batch: list[EventIn] = Field(..., max_length=MAX_BATCH)
+    batch: list[EventIn] = Field(..., description=f"Up to {MAX_BATCH} events")
 
 
 class AcceptedOut(Schema):

@@ -2,19 +2,25 @@
 
 import uuid
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
+from xiaonuo.accounts.services import Actor
 from xiaonuo.customers import services as customers_services
+from xiaonuo.customers.identities import normalise
 from xiaonuo.customers.models import Identity, IdentityKind
 from xiaonuo.customers.services import CustomerChanges
+from xiaonuo.events.exceptions import EventsError
 from xiaonuo.events.models import Event, EventType
+from xiaonuo.lib.errors import ServiceError
 
 MAX_BATCH = 1000
+# Clocks drift; a timestamp this far ahead of the server is a client bug, not an event.
+MAX_CLOCK_SKEW = timedelta(days=1)
 
 # Identify traits that map onto the profile; other traits stay on the identify event itself
 # and become attributes only if the workspace declared them.
@@ -46,13 +52,45 @@ class IngestResult:
     duplicates: int
 
 
-def ingest_events(*, workspace: Workspace, items: list[IncomingEvent]) -> IngestResult:
-    """Commit a batch of validated events; returns only after the commit.
+def check_events(items: list[IncomingEvent], *, now: datetime) -> list[dict[str, Any]]:
+    """Per-item problems, as ``{"index", "field", "message"}``; empty when the batch is good."""
+    errors: list[dict[str, Any]] = []
+    latest = now + MAX_CLOCK_SKEW
+    for index, item in enumerate(items):
+        if item.type not in EventType.values:
+            errors.append({"index": index, "field": "type", "message": "type must be track or identify"})
+        if not item.user_id and not item.anonymous_id:
+            errors.append({"index": index, "field": "user_id", "message": "user_id or anonymous_id is required"})
+        if item.type == EventType.TRACK and not item.event:
+            errors.append({"index": index, "field": "event", "message": "track needs an event name"})
+        if item.timestamp is not None and item.timestamp > latest:
+            errors.append({"index": index, "field": "timestamp", "message": "timestamp is in the future"})
+        if item.type == EventType.IDENTIFY:
+            for key, kind in _IDENTITY_TRAITS.items():
+                if item.traits.get(key):
+                    try:
+                        normalise(kind, str(item.traits[key]))
+                    except ServiceError as exc:
+                        errors.append({"index": index, "field": f"traits.{key}", "message": exc.message})
+    return errors
 
-    Idempotent by ``message_id``: an id already stored (or repeated in the batch) is counted as a
-    duplicate and not stored again.
+
+def ingest_events(*, workspace: Workspace, items: list[IncomingEvent], actor: Actor) -> IngestResult:
+    """Validate and commit a batch; returns only after the commit.
+
+    All or nothing: a batch with a bad item is rejected whole (``invalid_events`` with every
+    item's problem), so nothing is half-written. Idempotent by ``message_id``: an id already
+    stored, or repeated in the batch, is counted as a duplicate and not stored again.
     """
+    if not items:
+        raise ServiceError(EventsError.EMPTY_BATCH, "The batch is empty")
+    if len(items) > MAX_BATCH:
+        raise ServiceError(EventsError.BATCH_TOO_LARGE, f"At most {MAX_BATCH} events per batch", status=413)
     now = timezone.now()
+    errors = check_events(items, now=now)
+    if errors:
+        raise ServiceError(EventsError.INVALID_EVENTS, "Some events did not validate; nothing was stored",
+                           status=422, errors=errors)
     for item in items:
         item.message_id = item.message_id or str(uuid.uuid4())
     with transaction.atomic():
@@ -62,7 +100,10 @@ def ingest_events(*, workspace: Workspace, items: list[IncomingEvent]) -> Ingest
         customer_of = _resolve_customers(workspace=workspace, items=fresh)
         for item in fresh:
             if item.type == EventType.IDENTIFY:
-                _apply_identify(workspace=workspace, item=item, customer_id=customer_of[item.message_id])
+                survivor = _apply_identify(
+                    workspace=workspace, item=item, customer_id=customer_of[item.message_id], actor=actor
+                )
+                customer_of[item.message_id] = survivor
         rows = [
             Event(
                 workspace=workspace,
@@ -124,18 +165,25 @@ def _resolve_customers(*, workspace: Workspace, items: list[IncomingEvent]) -> d
     }
 
 
-def _apply_identify(*, workspace: Workspace, item: IncomingEvent, customer_id: int) -> None:
+def _apply_identify(*, workspace: Workspace, item: IncomingEvent, customer_id: int, actor: Actor) -> int:
+    """Profile traits update the customer; identity traits link to it. An identity that already
+    belongs to someone else means both records are this person, so they are merged (audited).
+    Returns the customer id the event belongs to."""
     traits = item.traits
     changes = CustomerChanges(
         **{name: str(traits[name]) for name in _PROFILE_TRAITS if traits.get(name) not in (None, "")},
-        identities={kind: str(traits[key]) for key, kind in _IDENTITY_TRAITS.items() if traits.get(key)},
     )
     customers_services.update_customer(workspace=workspace, customer_id=customer_id, changes=changes)
+    links = [(kind, str(traits[key])) for key, kind in _IDENTITY_TRAITS.items() if traits.get(key)]
     if item.user_id and item.anonymous_id:
+        links.append((IdentityKind.ANONYMOUS_ID, item.anonymous_id))
+    for kind, value in links:
         customers_services.link_identity(
-            workspace=workspace, customer_id=customer_id, kind=IdentityKind.ANONYMOUS_ID, value=item.anonymous_id
+            workspace=workspace, customer_id=customer_id, kind=kind, value=value, actor=actor
         )
+    if item.user_id and item.anonymous_id:
         join_anonymous_events(workspace_id=workspace.pk, anonymous_id=item.anonymous_id, customer_id=customer_id)
+    return customer_id
 
 
 def join_anonymous_events(*, workspace_id: int, anonymous_id: str, customer_id: int) -> int:
