@@ -1,0 +1,387 @@
+"""Loading event history in bulk: files from another system, and the demo's generated history.
+
+The API path (``services.ingest_events``) is built for batches of 1,000 and goes through the
+ORM. History comes in millions, so this path talks to the database driver directly:
+
+- SQLite: ``executemany`` of ``INSERT OR IGNORE`` in one transaction per chunk;
+- PostgreSQL: ``COPY`` into a temporary table, then ``INSERT … ON CONFLICT DO NOTHING``.
+
+Both keep the unique (workspace, message_id) index as the idempotency guard, so loading the same
+file twice stores each event once. Customers are resolved per chunk exactly like the API does
+(``ensure_customers_for_identities``), so loaded events join the same people.
+
+A file is validated whole before anything is stored (DESIGN.md §6: bad input stores nothing).
+"""
+
+import codecs
+import csv
+import hashlib
+import io
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import orjson
+from django.db import connection, transaction
+from django.utils import timezone
+
+from xiaonuo.accounts.models import Workspace
+from xiaonuo.accounts.services import Actor
+from xiaonuo.customers import services as customers_services
+from xiaonuo.customers.models import Identity, IdentityKind
+from xiaonuo.events import services as events_services
+from xiaonuo.events.models import Event, EventType
+
+# 20,000 rows keep each SQLite write transaction under about 0.1 s (other writers wait at most
+# that long) and the identity lookup's IN list under SQLite's 32,766 variable limit.
+CHUNK_ROWS = 20_000
+# Files up to this many events are parsed once and kept in memory between the validation pass
+# and the load (about 0.5 KB a row); bigger files are parsed a second time instead.
+KEEP_PARSED_ROWS = 1_000_000
+MAX_ERRORS = 100
+MAX_CLOCK_SKEW = timedelta(days=1)  # same rule as the API
+CSV_COLUMNS = ("type", "user_id", "anonymous_id", "event", "properties", "timestamp", "message_id")
+_MAX_ID = 200  # the column width of user_id, anonymous_id, event and message_id
+
+
+@dataclass(slots=True)
+class EventRow:
+    """One event to load. ``timestamp`` must be timezone-aware."""
+
+    type: str
+    event: str
+    user_id: str
+    anonymous_id: str
+    properties: dict[str, Any]
+    timestamp: datetime
+    message_id: str
+    traits: dict[str, Any] = field(default_factory=dict)  # identify only
+
+
+@dataclass
+class LoadResult:
+    loaded: int = 0  # newly stored
+    duplicates: int = 0  # already stored before (or repeated in the input)
+
+    @property
+    def total(self) -> int:
+        return self.loaded + self.duplicates
+
+
+@dataclass(frozen=True)
+class LineError:
+    line: int
+    field: str
+    reason: str
+
+
+class InvalidEventFile(Exception):
+    """The file has bad lines; nothing was stored. ``errors`` holds at most MAX_ERRORS."""
+
+    def __init__(self, path: Path, errors: list[LineError], error_count: int):
+        self.path = path
+        self.errors = errors
+        self.error_count = error_count
+        super().__init__(f"{path}: {error_count} bad line(s)")
+
+    def lines(self) -> list[str]:
+        return [f"{self.path}:{e.line}: {e.field}: {e.reason}" for e in self.errors]
+
+
+# --- Loading ----------------------------------------------------------------------------------
+
+
+def bulk_load_events(*, workspace: Workspace, rows: Iterable[EventRow]) -> LoadResult:
+    """Store ``rows`` (already valid) chunk by chunk; idempotent by ``message_id``."""
+    result = LoadResult()
+    chunk: list[EventRow] = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) >= CHUNK_ROWS:
+            _load_chunk(workspace=workspace, rows=chunk, result=result)
+            chunk = []
+    if chunk:
+        _load_chunk(workspace=workspace, rows=chunk, result=result)
+    return result
+
+
+def _load_chunk(*, workspace: Workspace, rows: list[EventRow], result: LoadResult) -> None:
+    with transaction.atomic():
+        identifies = [r for r in rows if r.type == EventType.IDENTIFY]
+        if identifies:
+            # Rare in history and they change profiles: the API's own path applies their traits
+            # (and joins earlier anonymous events), one batch at a time.
+            ingested = _ingest_identifies(workspace=workspace, rows=identifies)
+            result.loaded += ingested.accepted
+            result.duplicates += ingested.duplicates
+            rows = [r for r in rows if r.type != EventType.IDENTIFY]
+        if not rows:
+            return
+        customer_of_user = customers_services.ensure_customers_for_identities(
+            workspace=workspace, kind=IdentityKind.EXTERNAL_ID, values={r.user_id for r in rows if r.user_id}
+        )
+        anonymous = {r.anonymous_id for r in rows if not r.user_id and r.anonymous_id}
+        customer_of_anonymous = dict(
+            Identity.objects.filter(
+                workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, value__in=anonymous
+            ).values_list("value", "customer_id")
+        ) if anonymous else {}
+        received = timezone.now()
+        if connection.vendor == "postgresql":
+            inserted = _insert_postgres(workspace.pk, rows, customer_of_user, customer_of_anonymous, received)
+        else:
+            inserted = _insert_sqlite(workspace.pk, rows, customer_of_user, customer_of_anonymous, received)
+    result.loaded += inserted
+    result.duplicates += len(rows) - inserted
+
+
+def _ingest_identifies(*, workspace: Workspace, rows: list[EventRow]) -> events_services.IngestResult:
+    accepted = duplicates = 0
+    for start in range(0, len(rows), events_services.MAX_BATCH):
+        batch = [
+            events_services.IncomingEvent(
+                type=r.type, user_id=r.user_id, anonymous_id=r.anonymous_id, traits=r.traits or r.properties,
+                timestamp=r.timestamp, message_id=r.message_id,
+            )
+            for r in rows[start:start + events_services.MAX_BATCH]
+        ]
+        ingested = events_services.ingest_events(workspace=workspace, items=batch, actor=Actor())
+        accepted += ingested.accepted
+        duplicates += ingested.duplicates
+    return events_services.IngestResult(accepted=accepted, duplicates=duplicates)
+
+
+_COLUMNS = ("workspace_id", "customer_id", "type", "name", "properties", "user_id", "anonymous_id",
+            "message_id", "timestamp", "received_at")
+
+
+def _insert_sqlite(
+    workspace_id: int, rows: list[EventRow], by_user: dict[str, int], by_anonymous: dict[str, int],
+    received: datetime,
+) -> int:
+    # Django stores datetimes on SQLite as naive UTC text, "YYYY-MM-DD HH:MM:SS.ffffff".
+    received_text = _sqlite_time(received)
+    dumps = orjson.dumps
+    values = [
+        (
+            workspace_id,
+            by_user[r.user_id] if r.user_id else by_anonymous.get(r.anonymous_id),
+            r.type, r.event, dumps(r.properties).decode(), r.user_id, r.anonymous_id, r.message_id,
+            _sqlite_time(r.timestamp), received_text,
+        )
+        for r in rows
+    ]
+    sql = (
+        f"INSERT OR IGNORE INTO {Event._meta.db_table} ({', '.join(_COLUMNS)}) "  # noqa: S608 - fixed names
+        f"VALUES ({', '.join('?' * len(_COLUMNS))})"
+    )
+    cursor = connection.connection.cursor()
+    try:
+        cursor.executemany(sql, values)
+        # For executemany, sqlite3 sums the rows each statement changed: ignored ones count 0.
+        return cursor.rowcount
+    finally:
+        cursor.close()
+
+
+def _sqlite_time(value: datetime) -> str:
+    utc = value.astimezone(UTC) if value.tzinfo is not UTC else value
+    return utc.replace(tzinfo=None).isoformat(" ")
+
+
+def _insert_postgres(
+    workspace_id: int, rows: list[EventRow], by_user: dict[str, int], by_anonymous: dict[str, int],
+    received: datetime,
+) -> int:
+    table = Event._meta.db_table
+    columns = ", ".join(_COLUMNS)
+    dumps = orjson.dumps
+    with connection.cursor() as django_cursor:
+        cursor = django_cursor.cursor  # the psycopg cursor, inside Django's transaction
+        # ON COMMIT DROP: the staging table lives for this chunk's transaction only.
+        cursor.execute(
+            f"CREATE TEMP TABLE _event_load ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
+        )
+        with cursor.copy(f"COPY _event_load ({columns}) FROM STDIN") as copy:
+            for r in rows:
+                copy.write_row((
+                    workspace_id,
+                    by_user[r.user_id] if r.user_id else by_anonymous.get(r.anonymous_id),
+                    r.type, r.event, dumps(r.properties).decode(), r.user_id, r.anonymous_id, r.message_id,
+                    r.timestamp, received,
+                ))
+        cursor.execute(
+            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _event_load "  # noqa: S608
+            "ON CONFLICT (workspace_id, message_id) DO NOTHING"
+        )
+        inserted = cursor.rowcount
+        cursor.execute("DROP TABLE _event_load")
+    return inserted
+
+
+# --- Files ------------------------------------------------------------------------------------
+
+
+def import_event_file(*, workspace: Workspace, path: Path, format: str | None = None) -> LoadResult:
+    """Validate the whole file, then load it. Raises InvalidEventFile (nothing stored)."""
+    format = format or guess_format(path)
+    kept: list[EventRow] | None = []
+    errors: list[LineError] = []
+    error_count = 0
+    for line, parsed in parse_event_file(path=path, format=format):
+        if isinstance(parsed, EventRow):
+            if kept is not None:
+                kept.append(parsed)
+                if len(kept) > KEEP_PARSED_ROWS:
+                    kept = None  # too big to keep: parse again for the load
+            continue
+        error_count += len(parsed)
+        errors.extend(LineError(line, f, reason) for f, reason in parsed[: MAX_ERRORS - len(errors)])
+    if error_count:
+        raise InvalidEventFile(path, errors[:MAX_ERRORS], error_count)
+    rows: Iterable[EventRow] = kept if kept is not None else (
+        p for _, p in parse_event_file(path=path, format=format) if isinstance(p, EventRow)
+    )
+    return bulk_load_events(workspace=workspace, rows=rows)
+
+
+def guess_format(path: Path) -> str:
+    return "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
+
+
+ParsedLine = tuple[int, "EventRow | list[tuple[str, str]]"]
+
+
+def parse_event_file(*, path: Path, format: str) -> Iterator[ParsedLine]:
+    """(line number, EventRow or [(field, reason), …]) for each event line of the file."""
+    with path.open("rb") as raw:
+        text = _open_text(raw)
+        if format == "jsonl":
+            yield from _parse_jsonl(text, path)
+        elif format == "csv":
+            yield from _parse_csv(text)
+        else:
+            raise ValueError(f"Unknown format {format!r}; use csv or jsonl")
+
+
+def _open_text(raw: io.BufferedReader) -> io.TextIOWrapper:
+    """UTF-8 (with or without BOM) or, failing that, GB18030 — a superset of GBK/GB2312, which
+    is what Excel on Chinese Windows writes."""
+    sample = raw.peek(1 << 16)[: 1 << 16]
+    encoding = "utf-8-sig"
+    if not sample.startswith(codecs.BOM_UTF8):
+        try:
+            # The sample may end inside a multi-byte character: decode incrementally, not final.
+            codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
+        except UnicodeDecodeError:
+            encoding = "gb18030"
+    return io.TextIOWrapper(raw, encoding=encoding, newline="")
+
+
+def _parse_jsonl(text: io.TextIOWrapper, path: Path) -> Iterator[ParsedLine]:
+    now = timezone.now()
+    for number, line in enumerate(text, start=1):
+        stripped = line.strip()
+        if not stripped:
+            continue
+        try:
+            data = orjson.loads(stripped)
+        except orjson.JSONDecodeError as exc:
+            yield number, [("line", f"not valid JSON ({exc.msg})")]
+            continue
+        if not isinstance(data, dict):
+            yield number, [("line", "expected a JSON object")]
+            continue
+        yield number, _row_from_fields(data, stripped.encode(), now)
+
+
+def _parse_csv(text: io.TextIOWrapper) -> Iterator[ParsedLine]:
+    reader = csv.reader(text)
+    header = next(reader, None)
+    if header is None:
+        return
+    header = [h.strip().lower() for h in header]
+    missing = [c for c in ("user_id", "event", "timestamp") if c not in header]
+    if missing:
+        yield 1, [("header", f"missing column(s) {', '.join(missing)}; expected {','.join(CSV_COLUMNS)}")]
+        return
+    now = timezone.now()
+    for values in reader:
+        if not any(values):
+            continue
+        if len(values) != len(header):
+            yield reader.line_num, [("line", f"expected {len(header)} fields, found {len(values)}")]
+            continue
+        data: dict[str, Any] = dict(zip(header, values, strict=True))
+        properties = data.get("properties") or ""
+        if properties.strip():
+            try:
+                data["properties"] = orjson.loads(properties)
+            except orjson.JSONDecodeError:
+                yield reader.line_num, [("properties", "not valid JSON")]
+                continue
+        else:
+            data["properties"] = {}
+        yield reader.line_num, _row_from_fields(data, "\x1f".join(values).encode(), now)
+
+
+def _row_from_fields(  # noqa: C901 - one flat check per field reads better split up than not
+    data: dict[str, Any], content: bytes, now: datetime
+) -> "EventRow | list[tuple[str, str]]":
+    errors: list[tuple[str, str]] = []
+    kind = data.get("type") or EventType.TRACK
+    if kind not in EventType.values:
+        errors.append(("type", f"must be track or identify, not {kind!r}"))
+    texts = {}
+    for name in ("user_id", "anonymous_id", "event", "message_id"):
+        value = data.get(name)
+        value = "" if value is None else value
+        if not isinstance(value, str):
+            errors.append((name, "must be a string"))
+            value = ""
+        elif len(value) > _MAX_ID:
+            errors.append((name, f"longer than {_MAX_ID} characters"))
+        texts[name] = value.strip()
+    if not texts["user_id"] and not texts["anonymous_id"]:
+        errors.append(("user_id", "user_id or anonymous_id is required"))
+    if kind == EventType.TRACK and not texts["event"]:
+        errors.append(("event", "a track event needs an event name"))
+    properties = data.get("properties")
+    properties = {} if properties is None else properties
+    if not isinstance(properties, dict):
+        errors.append(("properties", "must be a JSON object"))
+    traits = data.get("traits") or {}
+    if not isinstance(traits, dict):
+        errors.append(("traits", "must be a JSON object"))
+    timestamp = _parse_timestamp(data.get("timestamp"), now, errors)
+    if kind == EventType.IDENTIFY and isinstance(traits, dict) and not errors:
+        # Identity traits (phone, email …) are checked exactly as the API checks them.
+        probe = events_services.IncomingEvent(type=kind, user_id="-", traits=traits)
+        errors.extend((e["field"], e["message"]) for e in events_services.check_events([probe], now=now))
+    if errors or timestamp is None:
+        return errors
+    return EventRow(
+        type=kind, event=texts["event"], user_id=texts["user_id"], anonymous_id=texts["anonymous_id"],
+        properties=properties, traits=traits, timestamp=timestamp,
+        # No id given: one derived from the line's content, so importing the file again finds it.
+        message_id=texts["message_id"] or "imp-" + hashlib.blake2b(content, digest_size=16).hexdigest(),
+    )
+
+
+def _parse_timestamp(raw: Any, now: datetime, errors: list[tuple[str, str]]) -> datetime | None:
+    if not raw or not isinstance(raw, str):
+        errors.append(("timestamp", "required, ISO 8601 (e.g. 2026-10-01T12:30:00+08:00)"))
+        return None
+    try:
+        value = datetime.fromisoformat(raw.strip())
+    except ValueError:
+        errors.append(("timestamp", f"not an ISO 8601 time: {raw!r}"))
+        return None
+    if value.tzinfo is None:
+        value = timezone.make_aware(value)  # the workspace's local time, like the API
+    if value > now + MAX_CLOCK_SKEW:
+        errors.append(("timestamp", "in the future"))
+        return None
+    return value

@@ -1,0 +1,108 @@
+import io
+import json
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from xiaonuo.customers.models import Identity
+from xiaonuo.events.models import Event
+
+pytestmark = pytest.mark.django_db
+
+CSV_HEADER = "type,user_id,anonymous_id,event,properties,timestamp,message_id\n"
+CSV_BODY = (
+    'track,m-1,,下单,"{""amount"": 28, ""product"": ""杨枝甘露""}",2026-10-01T12:30:00+08:00,e-1\n'
+    "track,m-2,,浏览菜单,,2026-10-01T15:00:00,\n"
+    'track,,dev-9,打开小程序,{},2026-10-02T09:00:00Z,e-3\n'
+)
+
+
+def run_import(path, *extra):
+    out, err = io.StringIO(), io.StringIO()
+    call_command("events", "import", str(path), "--workspace", "chayu", *extra, stdout=out, stderr=err)
+    return out.getvalue()
+
+
+def test_a_csv_file_is_loaded_with_its_customers(cast, tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text(CSV_HEADER + CSV_BODY, encoding="utf-8")
+
+    output = run_import(path)
+
+    assert "3 events stored" in output
+    order = Event.objects.get(workspace=cast.shop, message_id="e-1")
+    assert order.name == "下单"
+    assert order.properties == {"amount": 28, "product": "杨枝甘露"}
+    assert order.timestamp.isoformat() == "2026-10-01T04:30:00+00:00"
+    assert order.customer_id == Identity.objects.get(workspace=cast.shop, kind="external_id", value="m-1").customer_id
+    # A naive time is the workspace's local time (Asia/Shanghai), as in the API.
+    browse = Event.objects.get(workspace=cast.shop, name="浏览菜单")
+    assert browse.timestamp.isoformat() == "2026-10-01T07:00:00+00:00"
+    assert browse.message_id.startswith("imp-")
+    assert Event.objects.get(message_id="e-3").customer_id is None
+
+
+def test_a_jsonl_file_uses_the_api_keys(cast, tmp_path):
+    path = tmp_path / "history.jsonl"
+    lines = [
+        {"user_id": "m-1", "event": "下单", "properties": {"amount": 18}, "timestamp": "2026-10-01T12:00:00+08:00"},
+        {"type": "identify", "user_id": "m-1", "traits": {"name": "陈静", "phone": "13800138000"},
+         "timestamp": "2026-10-01T12:01:00+08:00", "message_id": "id-1"},
+    ]
+    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+
+    output = run_import(path)
+
+    assert "2 events stored" in output
+    customer_id = Identity.objects.get(workspace=cast.shop, kind="external_id", value="m-1").customer_id
+    assert Event.objects.filter(workspace=cast.shop, customer_id=customer_id).count() == 2
+    assert Identity.objects.get(workspace=cast.shop, kind="phone").customer_id == customer_id
+
+
+def test_importing_the_same_file_twice_stores_each_event_once(cast, tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text(CSV_HEADER + CSV_BODY, encoding="utf-8")
+    run_import(path)
+
+    output = run_import(path)
+
+    assert "0 events stored, 3 already there" in output
+    assert Event.objects.filter(workspace=cast.shop).count() == 3
+
+
+def test_a_bad_line_is_named_by_file_and_line_and_nothing_is_stored(cast, tmp_path):
+    path = tmp_path / "history.csv"
+    bad = "track,m-3,,下单,{not json},2026-10-01T12:00:00,e-9\ntrack,m-4,,,{},yesterday,e-10\n"
+    path.write_text(CSV_HEADER + CSV_BODY + bad, encoding="utf-8")
+    err = io.StringIO()
+
+    with pytest.raises(CommandError, match="3 error"):
+        call_command("events", "import", str(path), "--workspace", "chayu", stderr=err)
+
+    assert f"{path}:5: properties: not valid JSON" in err.getvalue()
+    assert f"{path}:6: event: a track event needs an event name" in err.getvalue()
+    assert f"{path}:6: timestamp: not an ISO 8601 time: 'yesterday'" in err.getvalue()
+    assert Event.objects.count() == 0
+    assert Identity.objects.filter(workspace=cast.shop).count() == 0
+
+
+@pytest.mark.parametrize("encoding", ["gbk", "utf-8-sig"])
+def test_a_csv_saved_by_excel_as_gbk_or_with_a_bom_is_read(cast, tmp_path, encoding):
+    path = tmp_path / "history.csv"
+    path.write_bytes((CSV_HEADER + CSV_BODY).encode(encoding))
+
+    run_import(path, "--format", "csv")
+
+    assert Event.objects.get(message_id="e-1").properties["product"] == "杨枝甘露"
+    assert Event.objects.filter(workspace=cast.shop).count() == 3
+
+
+def test_events_of_another_workspace_are_left_alone(cast, tmp_path):
+    path = tmp_path / "history.csv"
+    path.write_text(CSV_HEADER + CSV_BODY, encoding="utf-8")
+    call_command("events", "import", str(path), "--workspace", "biejia", stdout=io.StringIO())
+
+    run_import(path)
+
+    assert Event.objects.filter(workspace=cast.shop).count() == 3
+    assert Event.objects.filter(workspace=cast.other_shop).count() == 3
