@@ -24,6 +24,7 @@ MAX_CLOCK_SKEW = timedelta(days=1)
 
 # Identify traits that map onto the profile; other traits stay on the identify event itself
 # and become attributes only if the workspace declared them.
+_EVENT_TYPES = frozenset(EventType.values)
 _PROFILE_TRAITS = ("name", "gender", "city")
 _IDENTITY_TRAITS = {
     "phone": IdentityKind.PHONE,
@@ -57,7 +58,7 @@ def check_events(items: list[IncomingEvent], *, now: datetime) -> list[dict[str,
     errors: list[dict[str, Any]] = []
     latest = now + MAX_CLOCK_SKEW
     for index, item in enumerate(items):
-        if item.type not in EventType.values:
+        if item.type not in _EVENT_TYPES:
             errors.append({"index": index, "field": "type", "message": "type must be track or identify"})
         if not item.user_id and not item.anonymous_id:
             errors.append({"index": index, "field": "user_id", "message": "user_id or anonymous_id is required"})
