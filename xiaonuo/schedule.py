@@ -1,0 +1,37 @@
+"""Every periodic job of Xiaonuo, in one place, each with why it runs and when.
+
+The worker (``xiaonuo worker``, also started by ``xiaonuo serve``) imports this module, so the
+jobs below exist wherever a consumer runs. Like ``listeners.py``, it sits on top of every app and
+calls down into them; no app imports it. Jobs here stay thin: they call one task or service.
+
+Times are UTC (Huey's default): 20:00 UTC is 04:00 in China, our users' quietest hour.
+When several worker machines share Redis, run the scheduler on one of them only
+(``xiaonuo worker --no-periodic`` on the others), or each job runs once per machine.
+"""
+
+from typing import Any
+
+from huey import crontab
+from huey.contrib.djhuey import HUEY, db_periodic_task, periodic_task
+
+from xiaonuo import health
+from xiaonuo.accounts import tasks as accounts_tasks
+
+
+# Every minute, so /readyz can tell a live worker from a dead one (stale after three misses).
+@periodic_task(crontab(minute="*"))
+def worker_heartbeat() -> dict[str, Any]:
+    return health.record_worker_heartbeat.call_local()
+
+
+# At start too, so a freshly started worker shows up at once rather than at the next minute.
+@HUEY.on_startup()
+def _heartbeat_at_startup() -> None:
+    health.record_worker_heartbeat.call_local()
+
+
+# Daily at 04:10 China time: unused invitations expired for a month are deleted (they hold an
+# e-mail address and a dead token hash). Idempotent, so a missed or doubled run does no harm.
+@db_periodic_task(crontab(hour="20", minute="10"))
+def purge_expired_invites() -> int:
+    return accounts_tasks.purge_expired_invites.call_local()
