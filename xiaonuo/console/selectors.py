@@ -1,10 +1,11 @@
 from dataclasses import dataclass
 from datetime import datetime, time, timedelta
 
+from django.db.models import Count
 from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
-from xiaonuo.customers.models import Customer
+from xiaonuo.customers.models import Customer, LifecycleStage
 from xiaonuo.events import selectors as events_selectors
 
 
@@ -25,3 +26,25 @@ def get_today_counts(*, workspace: Workspace) -> TodayCounts:
         events_today=events_selectors.count_events_between(workspace=workspace, start=start, end=start + day),
         events_yesterday=events_selectors.count_events_between(workspace=workspace, start=start - day, end=start),
     )
+
+
+@dataclass
+class StageCount:
+    stage: str
+    label: str
+    count: int
+
+
+def get_lifecycle_distribution(*, workspace: Workspace) -> list[StageCount]:
+    """Customers per lifecycle stage, every stage listed (zero included), in the stage order.
+
+    One GROUP BY served by the (workspace, lifecycle_stage, -id) index.
+    """
+    counts = dict(
+        Customer.objects.filter(workspace=workspace)
+        .values("lifecycle_stage")
+        .annotate(n=Count("id"))
+        .order_by()
+        .values_list("lifecycle_stage", "n")
+    )
+    return [StageCount(stage=value, label=str(label), count=counts.get(value, 0)) for value, label in LifecycleStage.choices]
