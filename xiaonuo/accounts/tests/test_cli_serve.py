@@ -66,13 +66,13 @@ def test_ctrl_c_stops_the_web_server_and_the_worker(tmp_path: Path) -> None:
     assert code == 0, log.read_text()
     assert not [pid for pid in children if is_running(pid)]
 
+
 def test_a_worker_crash_is_reported_and_stops_the_web_server(tmp_path: Path) -> None:
     # Given xiaonuo serve running
     serve, children, log = _serve(tmp_path)
     worker_pid = next(pid for pid in children if "xiaonuo.cli" in Path(f"/proc/{pid}/cmdline").read_text())
     try:
         # When the worker dies
-
         os.kill(worker_pid, signal.SIGKILL)
         code = serve.wait(timeout=45)
     finally:
