@@ -87,3 +87,26 @@ def signed_in(user: User) -> Client:
 
 def api_client(secret: str) -> Client:
     return Client(headers={"Authorization": f"Bearer {secret}"})
+
+
+def make_customer_file(path: Any, rows: list[list[Any]], *, encoding: str = "utf-8") -> Any:
+    """A customer file written as people's tools write them: ``.xlsx`` through openpyxl, any
+    other name as CSV in ``encoding`` (``utf-8-sig`` for Excel's "CSV UTF-8", ``gbk`` …)."""
+    from pathlib import Path
+
+    path = Path(path)
+    if path.suffix == ".xlsx":
+        from openpyxl import Workbook
+
+        workbook = Workbook()
+        for row in rows:
+            workbook.active.append(row)
+        workbook.save(path)
+        return path
+    import csv
+    import io
+
+    buffer = io.StringIO()
+    csv.writer(buffer).writerows(rows)
+    path.write_bytes(buffer.getvalue().encode(encoding))
+    return path
