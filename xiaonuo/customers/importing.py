@@ -367,6 +367,9 @@ class _Person:
 
     customer_id: int | None
     line: int | None = None  # the first line of the file that named this person
+    # The company's own ids of this person: a row with another external id is someone else,
+    # even when it shares a phone number with them.
+    external_ids: set[str] = field(default_factory=set)
 
 
 @dataclass
@@ -461,6 +464,7 @@ class _ChunkWriter:
         self.local: dict[tuple[str, str], _Person] = {}
         self.local_customers: dict[int, _Person] = {}
         self.found: dict[tuple[str, str], int] = {}
+        self.external_ids: dict[int, set[str]] = {}
         self.plans: list[tuple[_Person, ParsedRow]] = []
         self.errors: list[RowError] = []
         self.created = self.updated = self.unchanged = 0
@@ -471,7 +475,8 @@ class _ChunkWriter:
             customer_id = self.found[key]
             person = self.state.by_customer.get(customer_id) or self.local_customers.get(customer_id)
             if person is None:
-                person = self.local_customers[customer_id] = _Person(customer_id)
+                person = self.local_customers[customer_id] = _Person(
+                    customer_id, external_ids=self.external_ids.get(customer_id, set()))
         return person
 
     def plan(self, rows: list[ParsedRow]) -> None:
@@ -483,6 +488,10 @@ class _ChunkWriter:
             ).values_list("kind", "value", "customer_id")
             if (kind, value) in keys
         }
+        for customer_id, value in Identity.objects.filter(
+            workspace=self.workspace, kind="external_id", customer_id__in=set(self.found.values())
+        ).values_list("customer_id", "value"):
+            self.external_ids.setdefault(customer_id, set()).add(value)
         for row in rows:
             self._plan_row(row)
 
@@ -490,6 +499,9 @@ class _ChunkWriter:
         kinds = [k for k in IDENTITY_TARGETS if k in row.identities]
         owners = {kind: self._owner((kind, row.identities[kind][0])) for kind in kinds}
         target = next((owners[k] for k in kinds if owners[k] is not None), None)
+        external_id = row.identities.get("external_id", ("", ""))[0]
+        if external_id and target is not None and target.external_ids - {external_id}:
+            target = None  # a new external id: someone else, whatever else the row shares
         conflicts = [
             RowError(row.line, row.identities[kind][1], kind, _conflict_reason(owner))
             for kind, owner in owners.items() if owner is not None and owner is not target
@@ -503,6 +515,8 @@ class _ChunkWriter:
             target.line = row.line
         for kind in kinds:
             self.local[(kind, row.identities[kind][0])] = target
+        if external_id:
+            target.external_ids.add(external_id)
         self.plans.append((target, row))
 
     def write(self) -> None:
