@@ -35,9 +35,10 @@ class Command(BaseCommand):
         exp.add_argument("--out", required=True, help="output .csv file")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        workspace = accounts_selectors.get_workspace_by_slug(slug=options["workspace"])
+        slug = options.pop("workspace")
+        workspace = accounts_selectors.get_workspace_by_slug(slug=slug)
         if workspace is None:
-            raise CommandError(f"No workspace {options['workspace']!r}")
+            raise CommandError(f"No workspace {slug!r}")
         if options["action"] == "import":
             self.import_file(workspace, **options)
         else:
@@ -49,7 +50,7 @@ class Command(BaseCommand):
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
         try:
-            table = importing.open_table(path, sheet=sheet)
+            table = importing.open_table(path, name=file, sheet=sheet)
             result = importing.import_table(
                 workspace=workspace, table=table, actor=Actor(), name=file, dry_run=dry_run,
                 mapping=parse_mapping(mapping) if mapping else importing.suggest_mapping(table.header, workspace=workspace),
