@@ -60,6 +60,7 @@ INSTALLED_APPS = [
     "xiaonuo.customers",
     "xiaonuo.events",
     "xiaonuo.console",
+    "xiaonuo.demo",  # `xiaonuo init` and `xiaonuo demo`; top of the layer order
 ]
 
 MIDDLEWARE = [
