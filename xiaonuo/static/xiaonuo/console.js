@@ -9,6 +9,7 @@ function xnDrawCharts(root) {
     const chart = echarts.init(el);
     chart.setOption({
       color: ["#0f7b6c"],
+      animationDuration: 300,
       grid: { left: 40, right: 16, top: 16, bottom: 40 },
       tooltip: { trigger: "axis" },
       xAxis: { type: "category", data: data.labels, axisLabel: { interval: 0 } },
