@@ -47,7 +47,9 @@ def serve(args: list[str]) -> int:
     """
     parser = argparse.ArgumentParser(prog="xiaonuo serve")
     parser.add_argument("--bind", default=os.environ.get("XIAONUO_BIND", "127.0.0.1:8000"))
-    parser.add_argument("--workers", type=int, default=settings.WEB_CONCURRENCY, help="web processes")
+    parser.add_argument(
+        "--workers", type=int, default=settings.WEB_CONCURRENCY, help="web processes"
+    )
     parser.add_argument("--no-worker", action="store_true", help="do not start a background worker")
     options = parser.parse_args(args)
 
@@ -65,20 +67,38 @@ def serve(args: list[str]) -> int:
     if not options.no_worker:
         children["worker"] = subprocess.Popen([python, "-m", "xiaonuo.cli", "worker"])  # noqa: S603
     children["web"] = subprocess.Popen(  # noqa: S603
-        [python, "-m", "gunicorn", "xiaonuo.wsgi:application", "--bind", options.bind,
-         "--workers", str(options.workers), "--access-logfile", "-", "--timeout", "120"]
+        [
+            python,
+            "-m",
+            "gunicorn",
+            "xiaonuo.wsgi:application",
+            "--bind",
+            options.bind,
+            "--workers",
+            str(options.workers),
+            "--access-logfile",
+            "-",
+            "--timeout",
+            "120",
+        ]
     )
-    print(f"xiaonuo serve: http://{options.bind}/ (web pid {children['web'].pid}"
-          + (f", worker pid {children['worker'].pid})" if "worker" in children else ", no worker)"),
-          file=sys.stderr, flush=True)
+    print(
+        f"xiaonuo serve: http://{options.bind}/ (web pid {children['web'].pid}"
+        + (f", worker pid {children['worker'].pid})" if "worker" in children else ", no worker)"),
+        file=sys.stderr,
+        flush=True,
+    )
     exit_code = 0
     try:
         while not stop_requested:
             died = _first_exited(children)
             if died is not None:
                 name, code = died
-                print(f"xiaonuo serve: the {name} process exited with code {code}; stopping everything",
-                      file=sys.stderr, flush=True)
+                print(
+                    f"xiaonuo serve: the {name} process exited with code {code}; stopping everything",
+                    file=sys.stderr,
+                    flush=True,
+                )
                 exit_code = code or 1
                 break
             time.sleep(0.2)

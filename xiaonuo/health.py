@@ -29,9 +29,17 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def readyz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": _check_database(), "migrations": _check_migrations(), "queue": _check_queue()}
+    checks = {
+        "database": _check_database(),
+        "migrations": _check_migrations(),
+        "queue": _check_queue(),
+    }
     ready = all(value == "ok" for value in checks.values())
-    body = {"status": "ok" if ready else "unavailable", "checks": checks, "worker": _worker_status()}
+    body = {
+        "status": "ok" if ready else "unavailable",
+        "checks": checks,
+        "worker": _worker_status(),
+    }
     return JsonResponse(body, status=200 if ready else 503)
 
 

@@ -10,21 +10,37 @@ from typing import Any
 
 REPO = Path(__file__).resolve().parents[3]
 # Variables that would point a child at the developer's or CI's own database, queue or cache.
-_NOT_INHERITED = {"DATABASE_URL", "REDIS_URL", "XIAONUO_QUEUE_NAME", "XIAONUO_DATA_DIR", "DJANGO_SETTINGS_MODULE"}
+_NOT_INHERITED = {
+    "DATABASE_URL",
+    "REDIS_URL",
+    "XIAONUO_QUEUE_NAME",
+    "XIAONUO_DATA_DIR",
+    "DJANGO_SETTINGS_MODULE",
+}
 
 
 def child_env(data_dir: Path, **extra: str) -> dict[str, str]:
     """A production-like environment (real settings, not the test ones) over a private data dir."""
     env = {key: value for key, value in os.environ.items() if key not in _NOT_INHERITED}
-    env.update(DJANGO_SETTINGS_MODULE="xiaonuo.settings", XIAONUO_DATA_DIR=str(data_dir),
-               PYTHONUNBUFFERED="1", **extra)
+    env.update(
+        DJANGO_SETTINGS_MODULE="xiaonuo.settings",
+        XIAONUO_DATA_DIR=str(data_dir),
+        PYTHONUNBUFFERED="1",
+        **extra,
+    )
     return env
 
 
 def start(args: list[str], *, env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
     with log.open("wb") as out:
-        return subprocess.Popen([sys.executable, "-m", "xiaonuo.cli", *args], env=env, cwd=REPO,
-                                stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        return subprocess.Popen(
+            [sys.executable, "-m", "xiaonuo.cli", *args],
+            env=env,
+            cwd=REPO,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
 
 
 def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
@@ -37,7 +53,9 @@ def stop(process: subprocess.Popen[bytes], timeout: float = 30) -> int:
         return process.wait()
 
 
-def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, log: Path | None = None) -> Any:
+def wait_for(
+    condition: Callable[[], Any], *, timeout: float, what: str, log: Path | None = None
+) -> Any:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = condition()
@@ -45,7 +63,9 @@ def wait_for(condition: Callable[[], Any], *, timeout: float, what: str, log: Pa
             return value
         time.sleep(0.1)
     output = log.read_text(errors="replace")[-4000:] if log and log.exists() else ""
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n--- process output ---\n{output}")
+    raise AssertionError(
+        f"timed out after {timeout}s waiting for {what}\n--- process output ---\n{output}"
+    )
 
 
 def children_of(pid: int) -> list[int]:

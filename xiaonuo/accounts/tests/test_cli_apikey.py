@@ -30,7 +30,10 @@ def test_creating_a_key_prints_it_once_and_stores_only_its_hash(cast) -> None:
     assert accounts_selectors.get_active_api_key(secret=secret) == key
     assert secret not in (key.key_hash, key.prefix)
     assert "shown only once" in err
-    assert AuditEntry.objects.filter(workspace=cast.shop, action=AuditAction.API_KEY_CREATE).count() == 1
+    assert (
+        AuditEntry.objects.filter(workspace=cast.shop, action=AuditAction.API_KEY_CREATE).count()
+        == 1
+    )
 
 
 def test_listing_shows_the_workspaces_keys_and_never_their_secrets(cast) -> None:
@@ -88,8 +91,15 @@ def test_the_installed_console_script_creates_and_lists_keys(tmp_path: Path) -> 
     env = child_env(tmp_path)
 
     def run(*args: str) -> subprocess.CompletedProcess[str]:
-        return subprocess.run([str(xiaonuo), *args], env=env, cwd=REPO, capture_output=True, text=True,
-                              timeout=120, stdin=subprocess.DEVNULL)
+        return subprocess.run(
+            [str(xiaonuo), *args],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            stdin=subprocess.DEVNULL,
+        )
 
     assert run("migrate", "--verbosity", "0").returncode == 0
     assert run("workspace", "create", "--slug", "chayu", "--name", "茶语").returncode == 0

@@ -16,10 +16,14 @@ END = "<!-- table generated from xiaonuo/accounts/permissions.py: end -->"
 def render_table() -> str:
     roles = list(Role)
     with translation.override("zh-hans"):
-        header = "| permission | " + " | ".join(f"{role.value} ({role.label})" for role in roles) + " |"
+        header = (
+            "| permission | " + " | ".join(f"{role.value} ({role.label})" for role in roles) + " |"
+        )
     rule = "|---|" + "---|" * len(roles)
     rows = [
-        f"| `{perm.value}` | " + " | ".join("✓" if perm in ROLE_PERMISSIONS[role] else "" for role in roles) + " |"
+        f"| `{perm.value}` | "
+        + " | ".join("✓" if perm in ROLE_PERMISSIONS[role] else "" for role in roles)
+        + " |"
         for perm in Perm
     ]
     return "\n".join([header, rule, *rows])
@@ -34,4 +38,6 @@ def test_the_permissions_doc_shows_exactly_what_the_code_grants() -> None:
     documented = text.split(START, 1)[1].split(END, 1)[0].strip()
 
     # Then they match, cell for cell
-    assert documented == expected, f"docs/permissions.md is out of date; the table should be:\n{expected}"
+    assert documented == expected, (
+        f"docs/permissions.md is out of date; the table should be:\n{expected}"
+    )

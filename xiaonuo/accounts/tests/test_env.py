@@ -8,8 +8,19 @@ from django.core.exceptions import ImproperlyConfigured
 from xiaonuo.lib.env import env_bool, env_choice, env_int, env_list, env_path, env_str
 
 
-@pytest.mark.parametrize(("raw", "expected"), [("1", True), ("TRUE", True), (" yes ", True), ("on", True),
-                                               ("0", False), ("false", False), ("No", False), ("", False)])
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1", True),
+        ("TRUE", True),
+        (" yes ", True),
+        ("on", True),
+        ("0", False),
+        ("false", False),
+        ("No", False),
+        ("", False),
+    ],
+)
 def test_booleans_accept_the_usual_spellings(monkeypatch, raw, expected) -> None:
     # Given the variable set to a usual spelling
     monkeypatch.setenv("XN_FLAG", raw)

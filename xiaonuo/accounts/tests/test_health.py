@@ -34,9 +34,13 @@ def test_readyz_reports_database_migrations_and_queue_ready(client, db) -> None:
     assert response.json()["checks"] == {"database": "ok", "migrations": "ok", "queue": "ok"}
 
 
-def test_readyz_is_unavailable_when_the_redis_queue_cannot_be_reached(client, db, monkeypatch) -> None:
+def test_readyz_is_unavailable_when_the_redis_queue_cannot_be_reached(
+    client, db, monkeypatch
+) -> None:
     # Given the queue configured on a Redis server that is not there
-    monkeypatch.setattr(HUEY, "storage", RedisStorage(name="xiaonuo-unreachable", url=UNREACHABLE_REDIS))
+    monkeypatch.setattr(
+        HUEY, "storage", RedisStorage(name="xiaonuo-unreachable", url=UNREACHABLE_REDIS)
+    )
 
     # When readiness is checked
     response = client.get("/readyz")
@@ -66,7 +70,9 @@ def test_readyz_is_unavailable_when_the_database_is_down(client, db, monkeypatch
 
 def test_readyz_is_unavailable_while_migrations_are_pending(client, db, monkeypatch) -> None:
     # Given a deploy whose code has two migrations the database has not run
-    monkeypatch.setattr(MigrationExecutor, "migration_plan", lambda self, targets: [object(), object()])
+    monkeypatch.setattr(
+        MigrationExecutor, "migration_plan", lambda self, targets: [object(), object()]
+    )
 
     # When readiness is checked
     response = client.get("/readyz")
@@ -79,7 +85,9 @@ def test_readyz_is_unavailable_while_migrations_are_pending(client, db, monkeypa
 @pytest.mark.parametrize(
     ("age", "status"), [(timedelta(seconds=30), "ok"), (timedelta(minutes=10), "stale")]
 )
-def test_readyz_reports_the_workers_last_heartbeat_without_failing_on_it(client, db, age, status) -> None:
+def test_readyz_reports_the_workers_last_heartbeat_without_failing_on_it(
+    client, db, age, status
+) -> None:
     # Given a worker that last beat some time ago
     HUEY.put(health.HEARTBEAT_KEY, {"pid": 4242, "at": (timezone.now() - age).isoformat()})
 

@@ -12,8 +12,9 @@ from xiaonuo.accounts.tasks import purge_expired_invites
 
 
 def _invite(cast, *, expired_days_ago: int, accepted: bool = False) -> Invite:
-    invite, _ = accounts_services.create_invite(workspace=cast.shop, role=Role.AGENT, email="x@example.com",
-                                                actor=Actor(user=cast.owner))
+    invite, _ = accounts_services.create_invite(
+        workspace=cast.shop, role=Role.AGENT, email="x@example.com", actor=Actor(user=cast.owner)
+    )
     Invite.objects.filter(pk=invite.pk).update(
         expires_at=timezone.now() - timedelta(days=expired_days_ago),
         accepted_at=timezone.now() if accepted else None,

@@ -44,15 +44,21 @@ def test_a_job_enqueued_by_the_web_runs_in_a_separate_worker_process_over_redis(
 ) -> None:
     # Given a worker process consuming a Redis queue, with its own database file
     log = tmp_path / "worker.log"
-    env = child_env(tmp_path, REDIS_URL=REDIS_TEST_URL, XIAONUO_QUEUE_NAME=redis_queue.name,
-                    DATABASE_URL=f"sqlite:///{tmp_path / 'worker.sqlite3'}")
+    env = child_env(
+        tmp_path,
+        REDIS_URL=REDIS_TEST_URL,
+        XIAONUO_QUEUE_NAME=redis_queue.name,
+        DATABASE_URL=f"sqlite:///{tmp_path / 'worker.sqlite3'}",
+    )
     worker = start(["worker", "--workers", "2"], env=env, log=log)
     try:
         _use_queue(monkeypatch, redis_queue)
 
         # When the web process enqueues a job
         result = health.record_worker_heartbeat()
-        beat = wait_for(lambda: result.get(), timeout=WORKER_TIMEOUT, what="the job's result", log=log)
+        beat = wait_for(
+            lambda: result.get(), timeout=WORKER_TIMEOUT, what="the job's result", log=log
+        )
     finally:
         stop(worker)
 
@@ -73,8 +79,12 @@ def test_readyz_sees_the_heartbeat_of_a_worker_running_elsewhere(
         _use_queue(monkeypatch, redis_queue)
 
         # When it has started (its start-up heartbeat comes from xiaonuo/schedule.py)
-        wait_for(lambda: HUEY.get(health.HEARTBEAT_KEY, peek=True), timeout=WORKER_TIMEOUT,
-                 what="the worker's start-up heartbeat", log=log)
+        wait_for(
+            lambda: HUEY.get(health.HEARTBEAT_KEY, peek=True),
+            timeout=WORKER_TIMEOUT,
+            what="the worker's start-up heartbeat",
+            log=log,
+        )
         response = client.get("/readyz")
     finally:
         stop(worker)
@@ -97,7 +107,9 @@ def test_a_job_enqueued_by_the_web_runs_in_a_separate_worker_process_on_the_sqli
 
         # When the web process enqueues a job into the same file
         result = health.record_worker_heartbeat()
-        beat = wait_for(lambda: result.get(), timeout=WORKER_TIMEOUT, what="the job's result", log=log)
+        beat = wait_for(
+            lambda: result.get(), timeout=WORKER_TIMEOUT, what="the job's result", log=log
+        )
     finally:
         stop(worker)
 

@@ -19,10 +19,14 @@ class Command(BaseCommand):
     help = "Create, list and revoke API keys of a workspace"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        actions = parser.add_subparsers(dest="action", required=True, metavar="{create,list,revoke}")
+        actions = parser.add_subparsers(
+            dest="action", required=True, metavar="{create,list,revoke}"
+        )
         create = actions.add_parser("create", help="create a key and print it (shown once)")
         create.add_argument("--workspace", required=True, help="workspace slug")
-        create.add_argument("--name", required=True, help="what the key is for, e.g. 'shop backend'")
+        create.add_argument(
+            "--name", required=True, help="what the key is for, e.g. 'shop backend'"
+        )
         listing = actions.add_parser("list", help="list the keys of a workspace")
         listing.add_argument("--workspace", required=True, help="workspace slug")
         revoke = actions.add_parser("revoke", help="revoke a key by its id (see 'list')")
@@ -36,21 +40,29 @@ class Command(BaseCommand):
             api_key, secret = accounts_services.create_api_key(
                 workspace=workspace, name=options["name"], actor=Actor()
             )
-            self.stderr.write(f"API key {api_key.pk} '{api_key.name}' for {workspace.slug}; "
-                              "store it now, it is shown only once:")
+            self.stderr.write(
+                f"API key {api_key.pk} '{api_key.name}' for {workspace.slug}; "
+                "store it now, it is shown only once:"
+            )
             self.stdout.write(secret)
         elif action == "list":
             self._list(workspace)
         else:
             try:
-                accounts_services.revoke_api_key(workspace=workspace, api_key_id=options["key_id"], actor=Actor())
+                accounts_services.revoke_api_key(
+                    workspace=workspace, api_key_id=options["key_id"], actor=Actor()
+                )
             except ServiceError as exc:
-                raise CommandError(f"{exc.message}: id {options['key_id']} in workspace {workspace.slug!r}") from None
+                raise CommandError(
+                    f"{exc.message}: id {options['key_id']} in workspace {workspace.slug!r}"
+                ) from None
             self.stdout.write(f"Revoked API key {options['key_id']}")
 
     def _list(self, workspace: Workspace) -> None:
         keys = accounts_selectors.list_api_keys(workspace=workspace)
-        self.stdout.write(f"{'ID':>5}  {'PREFIX':<12}  {'STATUS':<8}  {'CREATED':<16}  {'LAST USED':<16}  NAME")
+        self.stdout.write(
+            f"{'ID':>5}  {'PREFIX':<12}  {'STATUS':<8}  {'CREATED':<16}  {'LAST USED':<16}  NAME"
+        )
         for key in keys:
             self.stdout.write(
                 f"{key.pk:>5}  {key.prefix:<12}  {'active' if key.is_active else 'revoked':<8}  "

@@ -15,14 +15,18 @@ class Command(BaseCommand):
     def add_arguments(self, parser: CommandParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True, metavar="{create,list}")
         create = actions.add_parser("create", help="create a workspace")
-        create.add_argument("--slug", required=True, help="short id used in URLs and commands, e.g. chayu")
+        create.add_argument(
+            "--slug", required=True, help="short id used in URLs and commands, e.g. chayu"
+        )
         create.add_argument("--name", required=True, help="display name, e.g. 茶语")
         actions.add_parser("list", help="list all workspaces")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["action"] == "create":
             try:
-                workspace = accounts_services.create_workspace(slug=options["slug"], name=options["name"])
+                workspace = accounts_services.create_workspace(
+                    slug=options["slug"], name=options["name"]
+                )
             except ServiceError as exc:
                 raise CommandError(exc.message) from None
             self.stdout.write(f"Created workspace {workspace.slug} ({workspace.name})")
