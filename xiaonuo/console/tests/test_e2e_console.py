@@ -4,6 +4,8 @@
 htmx loads from the console; then reveals her phone number (audited).
 """
 
+import os
+import tempfile
 from datetime import timedelta
 from pathlib import Path
 
@@ -20,7 +22,8 @@ CHROMIUM_ARGS = [
     "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
-SCREENSHOTS = Path("/tmp")
+# Screenshots for people to look at (not compared); CI may keep them as artefacts.
+SCREENSHOTS = Path(os.environ.get("XIAONUO_SCREENSHOTS", tempfile.gettempdir()))
 
 
 def _given_a_customer_with_events():

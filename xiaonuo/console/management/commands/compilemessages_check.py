@@ -39,9 +39,11 @@ def catalogue_problems(po_path: Path) -> list[str]:
         compiled: dict[Any, str] = dict(gettext.GNUTranslations(handle)._catalog)  # type: ignore[attr-defined]
     compiled.pop("", None)  # the header
     expected = _expected_catalogue(po)
-    for key in sorted(set(expected) | set(compiled), key=str):
-        if expected.get(key) != compiled.get(key):
-            problems.append(f"stale .mo: {key!r} is {compiled.get(key)!r} in .mo, {expected.get(key)!r} in .po")
+    problems.extend(
+        f"stale .mo: {key!r} is {compiled.get(key)!r} in .mo, {expected.get(key)!r} in .po"
+        for key in sorted(set(expected) | set(compiled), key=str)
+        if expected.get(key) != compiled.get(key)
+    )
     return problems
 
 
