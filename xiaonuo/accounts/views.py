@@ -24,11 +24,21 @@ from xiaonuo.accounts import services as accounts_services
 from xiaonuo.accounts.auth import has_perm, workspace_required
 from xiaonuo.accounts.exceptions import AccountsError
 from xiaonuo.accounts.forms import ApiKeyForm, InviteForm, InviteSignupForm, RoleForm
+from xiaonuo.accounts.models import Membership, User, Workspace
 from xiaonuo.accounts.permissions import Perm, Role
 from xiaonuo.accounts.services import Actor
 from xiaonuo.lib.errors import NotFound, ServiceError
 
 AUDIT_PAGE_SIZE = 50
+
+
+class ConsoleRequest(HttpRequest):
+    """The request a ``workspace_required`` view receives: a signed-in member of a workspace
+    (set by ``CurrentWorkspaceMiddleware``). For type checking only."""
+
+    user: User
+    workspace: Workspace
+    membership: Membership
 
 
 def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
@@ -50,7 +60,7 @@ def no_workspace(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_required()
-def settings_home(request: HttpRequest) -> HttpResponse:
+def settings_home(request: ConsoleRequest) -> HttpResponse:
     sections = {
         "can_manage_staff": has_perm(request, Perm.MANAGE_STAFF),
         "can_manage_api_keys": has_perm(request, Perm.MANAGE_API_KEYS),
@@ -62,11 +72,11 @@ def settings_home(request: HttpRequest) -> HttpResponse:
 # --- Members and invites ----------------------------------------------------------------------
 
 @workspace_required(Perm.MANAGE_STAFF)
-def members(request: HttpRequest) -> HttpResponse:
+def members(request: ConsoleRequest) -> HttpResponse:
     return _render_members(request)
 
 
-def _render_members(request: HttpRequest, *, invite_link: str = "", invite_form: InviteForm | None = None,
+def _render_members(request: ConsoleRequest, *, invite_link: str = "", invite_form: InviteForm | None = None,
                     status: int = 200) -> HttpResponse:
     context = {
         "members": accounts_selectors.list_members(workspace=request.workspace),
@@ -81,7 +91,7 @@ def _render_members(request: HttpRequest, *, invite_link: str = "", invite_form:
 @require_POST
 @workspace_required(Perm.MANAGE_STAFF)
 @not_found_as_404
-def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
+def change_role(request: ConsoleRequest, membership_id: int) -> HttpResponse:
     form = RoleForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("请选择一个有效的角色。"))
@@ -105,7 +115,7 @@ def change_role(request: HttpRequest, membership_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_required(Perm.MANAGE_STAFF)
-def create_invite(request: HttpRequest) -> HttpResponse:
+def create_invite(request: ConsoleRequest) -> HttpResponse:
     form = InviteForm(request.POST)
     if not form.is_valid():
         return _render_members(request, invite_form=form, status=400)
@@ -152,7 +162,7 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
 # --- API keys ---------------------------------------------------------------------------------
 
 @workspace_required(Perm.MANAGE_API_KEYS)
-def api_keys(request: HttpRequest) -> HttpResponse:
+def api_keys(request: ConsoleRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
     secret = ""
     if request.method == "POST" and form.is_valid():
@@ -173,7 +183,7 @@ def api_keys(request: HttpRequest) -> HttpResponse:
 @require_POST
 @workspace_required(Perm.MANAGE_API_KEYS)
 @not_found_as_404
-def revoke_api_key(request: HttpRequest, api_key_id: int) -> HttpResponse:
+def revoke_api_key(request: ConsoleRequest, api_key_id: int) -> HttpResponse:
     accounts_services.revoke_api_key(workspace=request.workspace, api_key_id=api_key_id, actor=Actor(user=request.user))
     messages.success(request, _("API 密钥已吊销，使用它的请求将被拒绝。"))
     return redirect("accounts:api_keys")
@@ -182,7 +192,7 @@ def revoke_api_key(request: HttpRequest, api_key_id: int) -> HttpResponse:
 # --- Audit log --------------------------------------------------------------------------------
 
 @workspace_required(Perm.VIEW_AUDIT_LOG)
-def audit_log(request: HttpRequest) -> HttpResponse:
+def audit_log(request: ConsoleRequest) -> HttpResponse:
     # The audit log is small next to customers; a COUNT over one workspace's index is cheap.
     paginator = Paginator(accounts_selectors.list_audit_entries(workspace=request.workspace), AUDIT_PAGE_SIZE)
     page = paginator.get_page(request.GET.get("page"))

@@ -1,7 +1,7 @@
 """The console's shell pages: dashboard, not-yet-built areas, the workspace switcher, and the
 customer timeline (events data, so it is served here, above both customers and events)."""
 
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
@@ -10,7 +10,7 @@ from xiaonuo.accounts import selectors as accounts_selectors
 from xiaonuo.accounts.auth import workspace_required
 from xiaonuo.accounts.middleware import SESSION_KEY
 from xiaonuo.accounts.permissions import Perm
-from xiaonuo.accounts.views import not_found_as_404
+from xiaonuo.accounts.views import ConsoleRequest, not_found_as_404
 from xiaonuo.console import selectors as console_selectors
 from xiaonuo.console.navigation import AREAS_BY_SLUG
 from xiaonuo.customers import selectors as customers_selectors
@@ -20,7 +20,7 @@ TIMELINE_PAGE_SIZE = 20
 
 
 @workspace_required()
-def dashboard(request: HttpRequest) -> HttpResponse:
+def dashboard(request: ConsoleRequest) -> HttpResponse:
     counts = console_selectors.get_today_counts(workspace=request.workspace)
     stages = console_selectors.get_lifecycle_distribution(workspace=request.workspace)
     chart = {"labels": [str(s.label) for s in stages], "values": [s.count for s in stages]}
@@ -35,7 +35,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_required()
-def area_not_built(request: HttpRequest, slug: str) -> HttpResponse:
+def area_not_built(request: ConsoleRequest, slug: str) -> HttpResponse:
     area = AREAS_BY_SLUG.get(slug)
     if area is None or area.url_name is not None:
         raise Http404
@@ -44,7 +44,7 @@ def area_not_built(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @workspace_required()
-def switch_workspace(request: HttpRequest) -> HttpResponse:
+def switch_workspace(request: ConsoleRequest) -> HttpResponse:
     """Remembers the chosen workspace in the session, only if the user is a member of it."""
     raw = request.POST.get("workspace_id", "")
     membership = (
@@ -63,7 +63,7 @@ def switch_workspace(request: HttpRequest) -> HttpResponse:
 
 @workspace_required(Perm.VIEW_CUSTOMERS)
 @not_found_as_404
-def customer_timeline(request: HttpRequest, customer_id: int) -> HttpResponse:
+def customer_timeline(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     customer = customers_selectors.get_customer(workspace=request.workspace, customer_id=customer_id)
     try:
         page = max(int(request.GET.get("page", "1")), 1)

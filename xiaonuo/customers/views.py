@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from xiaonuo.accounts.auth import has_perm, workspace_required
 from xiaonuo.accounts.permissions import Perm
 from xiaonuo.accounts.services import Actor
-from xiaonuo.accounts.views import not_found_as_404
+from xiaonuo.accounts.views import ConsoleRequest, not_found_as_404
 from xiaonuo.customers import selectors as customers_selectors
 from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.exceptions import CustomersError
@@ -57,7 +57,7 @@ def _optional_url(name: str) -> str:
 
 
 @workspace_required(Perm.VIEW_CUSTOMERS)
-def customer_list(request: HttpRequest) -> HttpResponse:
+def customer_list(request: ConsoleRequest) -> HttpResponse:
     form = CustomerFilterForm(request.GET)
     form.is_valid()  # invalid filters are dropped; the list still renders
     data = form.cleaned_data
@@ -95,7 +95,7 @@ def customer_list(request: HttpRequest) -> HttpResponse:
     return render(request, "customers/list.html", context)
 
 
-def _render_detail(request: HttpRequest, customer_id: int, *, revealed: dict[int, str] | None = None,
+def _render_detail(request: ConsoleRequest, customer_id: int, *, revealed: dict[int, str] | None = None,
                    edit_form: CustomerEditForm | None = None, status: int = 200) -> HttpResponse:
     try:
         customer = customers_selectors.get_customer_profile(workspace=request.workspace, customer_id=customer_id)
@@ -137,14 +137,14 @@ def _render_detail(request: HttpRequest, customer_id: int, *, revealed: dict[int
 
 @workspace_required(Perm.VIEW_CUSTOMERS)
 @not_found_as_404
-def customer_detail(request: HttpRequest, customer_id: int) -> HttpResponse:
+def customer_detail(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     return _render_detail(request, customer_id)
 
 
 @require_POST
 @workspace_required(Perm.EDIT_CUSTOMERS)
 @not_found_as_404
-def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
+def customer_edit(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     form = CustomerEditForm(request.POST)
     if not form.is_valid():
         return _render_detail(request, customer_id, edit_form=form, status=400)
@@ -166,7 +166,7 @@ def customer_edit(request: HttpRequest, customer_id: int) -> HttpResponse:
 @require_POST
 @workspace_required(Perm.REVEAL_PII)
 @not_found_as_404
-def reveal_identity(request: HttpRequest, customer_id: int, identity_id: int) -> HttpResponse:
+def reveal_identity(request: ConsoleRequest, customer_id: int, identity_id: int) -> HttpResponse:
     value = customers_services.reveal_identity(
         workspace=request.workspace, customer_id=customer_id, identity_id=identity_id,
         actor=Actor(user=request.user),
@@ -178,7 +178,7 @@ def reveal_identity(request: HttpRequest, customer_id: int, identity_id: int) ->
 
 @workspace_required(Perm.MERGE_CUSTOMERS)
 @not_found_as_404
-def customer_merge(request: HttpRequest, customer_id: int) -> HttpResponse:
+def customer_merge(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     """GET: pick the customer to fold in (by id or search), then confirm. POST: merge."""
     customer = customers_selectors.get_customer_profile(workspace=request.workspace, customer_id=customer_id)
     if request.method == "POST":
@@ -227,7 +227,7 @@ def _first_masked_phone(customer: Customer) -> str:
 
 @workspace_required(Perm.ERASE_CUSTOMERS)
 @not_found_as_404
-def customer_erase(request: HttpRequest, customer_id: int) -> HttpResponse:
+def customer_erase(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     customer = customers_selectors.get_customer(workspace=request.workspace, customer_id=customer_id)
     expected = {str(customer.pk), f"#{customer.pk}"} | ({customer.name} if customer.name else set())
     form = EraseForm(request.POST or None, expected=expected)
