@@ -159,3 +159,11 @@ def test_user_content_is_escaped(cast):
     body = signed_in(cast.viewer).get(f"/customers/{evil.pk}/").content.decode()
     assert "<script>alert(1)</script>" not in body
     assert "&lt;script&gt;" in body
+
+
+def test_the_list_links_to_export_of_the_current_filters_and_to_import_for_operators(cast, chen):
+    body = signed_in(cast.operator).get("/customers/?q=陈&stage=new&before=999").content.decode()
+    assert 'href="/customers/export.csv?q=%E9%99%88&amp;stage=new"' in body
+    assert 'href="/customers/import/"' in body
+    viewer = signed_in(cast.viewer).get("/customers/").content.decode()
+    assert "export.csv" not in viewer and "/customers/import/" not in viewer
