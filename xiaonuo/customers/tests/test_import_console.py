@@ -140,3 +140,50 @@ def test_imports_of_one_workspace_are_not_found_by_staff_of_another(
 def test_staff_without_the_import_permission_cannot_import(cast, good_and_bad_file):
     assert signed_in(cast.viewer).get(reverse("customers:import")).status_code == 403
     assert upload(signed_in(cast.agent), good_and_bad_file).status_code == 403
+
+
+def test_the_import_task_runs_once_however_often_it_is_delivered(
+    cast, good_and_bad_file, django_capture_on_commit_callbacks
+):
+    from xiaonuo.customers import tasks
+
+    client = signed_in(cast.operator)
+    upload(client, good_and_bad_file)
+    customer_import = CustomerImport.objects.get(workspace=cast.shop)
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("customers:import_mapping", args=[customer_import.pk]),
+                    {"col-0": "external_id", "col-1": "name", "col-2": "phone"})
+
+    # A second delivery of the same task (brokers deliver at least once) changes nothing
+    Customer.objects.filter(workspace=cast.shop).update(name="改过")
+    tasks.run_customer_import.call_local(customer_import.pk)
+
+    assert set(Customer.objects.filter(workspace=cast.shop).values_list("name", flat=True)) == {"改过"}
+
+
+def test_an_import_whose_mapping_no_longer_fits_fails_with_its_code(
+    cast, tmp_path, django_capture_on_commit_callbacks
+):
+    from xiaonuo.customers import services as customers_services
+    from xiaonuo.customers.models import AttributeDefinition
+
+    customers_services.declare_attribute(workspace=cast.shop, key="level", label="等级", type="text")
+    path = make_customer_file(tmp_path / "a.csv", [["手机", "等级"], ["13800000001", "金卡"]])
+    client = signed_in(cast.operator)
+    upload(client, path)
+    customer_import = CustomerImport.objects.get(workspace=cast.shop)
+    assert customer_import.mapping == {"手机": "phone", "等级": "attributes.level"}
+
+    # The attribute is removed between "start" and the task running
+    with django_capture_on_commit_callbacks() as callbacks:
+        client.post(reverse("customers:import_mapping", args=[customer_import.pk]),
+                    {"col-0": "phone", "col-1": "attributes.level"})
+    AttributeDefinition.objects.filter(workspace=cast.shop).delete()
+    for callback in callbacks:
+        callback()
+
+    customer_import.refresh_from_db()
+    assert (customer_import.status, customer_import.failure_code) == (ImportStatus.FAILED, "mapping_invalid")
+    assert not Customer.objects.filter(workspace=cast.shop).exists()
+    page = client.get(reverse("customers:import_progress", args=[customer_import.pk])).content.decode()
+    assert "mapping_invalid" in page
