@@ -39,7 +39,9 @@ class InviteSignupForm(forms.Form):
         if first and second and first != second:
             self.add_error("password2", _("两次输入的密码不一致。"))
         elif first:
-            user = User(username=data.get("username", ""), display_name=data.get("display_name", ""))
+            user = User(
+                username=data.get("username", ""), display_name=data.get("display_name", "")
+            )
             try:
                 password_validation.validate_password(first, user)
             except forms.ValidationError as error:

@@ -5,15 +5,31 @@ from xiaonuo.accounts import views
 
 app_name = "accounts"
 urlpatterns = [
-    path("login/", auth_views.LoginView.as_view(template_name="accounts/login.html", redirect_authenticated_user=True),
-         name="login"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(
+            template_name="accounts/login.html", redirect_authenticated_user=True
+        ),
+        name="login",
+    ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("password/", auth_views.PasswordChangeView.as_view(
-        template_name="accounts/password_change.html", success_url=reverse_lazy("accounts:password_change_done"),
-        extra_context={"active_area": "settings"}), name="password_change"),
-    path("password/done/", auth_views.PasswordChangeDoneView.as_view(
-        template_name="accounts/password_change_done.html", extra_context={"active_area": "settings"}),
-        name="password_change_done"),
+    path(
+        "password/",
+        auth_views.PasswordChangeView.as_view(
+            template_name="accounts/password_change.html",
+            success_url=reverse_lazy("accounts:password_change_done"),
+            extra_context={"active_area": "settings"},
+        ),
+        name="password_change",
+    ),
+    path(
+        "password/done/",
+        auth_views.PasswordChangeDoneView.as_view(
+            template_name="accounts/password_change_done.html",
+            extra_context={"active_area": "settings"},
+        ),
+        name="password_change_done",
+    ),
     path("no-workspace/", views.no_workspace, name="no_workspace"),
     path("settings/", views.settings_home, name="settings"),
     path("settings/members/", views.members, name="members"),

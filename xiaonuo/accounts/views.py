@@ -71,13 +71,19 @@ def settings_home(request: ConsoleRequest) -> HttpResponse:
 
 # --- Members and invites ----------------------------------------------------------------------
 
+
 @workspace_required(Perm.MANAGE_STAFF)
 def members(request: ConsoleRequest) -> HttpResponse:
     return _render_members(request)
 
 
-def _render_members(request: ConsoleRequest, *, invite_link: str = "", invite_form: InviteForm | None = None,
-                    status: int = 200) -> HttpResponse:
+def _render_members(
+    request: ConsoleRequest,
+    *,
+    invite_link: str = "",
+    invite_form: InviteForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     context = {
         "members": accounts_selectors.list_members(workspace=request.workspace),
         "roles": Role.choices,
@@ -98,7 +104,9 @@ def change_role(request: ConsoleRequest, membership_id: int) -> HttpResponse:
         return redirect("accounts:members")
     try:
         accounts_services.change_member_role(
-            workspace=request.workspace, membership_id=membership_id, role=Role(form.cleaned_data["role"]),
+            workspace=request.workspace,
+            membership_id=membership_id,
+            role=Role(form.cleaned_data["role"]),
             actor=Actor(user=request.user),
         )
     except NotFound:
@@ -120,7 +128,9 @@ def create_invite(request: ConsoleRequest) -> HttpResponse:
     if not form.is_valid():
         return _render_members(request, invite_form=form, status=400)
     _invite, token = accounts_services.create_invite(
-        workspace=request.workspace, role=Role(form.cleaned_data["role"]), email=form.cleaned_data["email"],
+        workspace=request.workspace,
+        role=Role(form.cleaned_data["role"]),
+        email=form.cleaned_data["email"],
         actor=Actor(user=request.user),
     )
     # The token is shown once, in this response; only its hash is stored.
@@ -140,10 +150,14 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
         else:
             form = InviteSignupForm(request.POST)
             if not form.is_valid():
-                return render(request, "accounts/invite.html", {"invite": invite, "form": form}, status=400)
+                return render(
+                    request, "accounts/invite.html", {"invite": invite, "form": form}, status=400
+                )
             user = accounts_services.create_staff_user(
-                username=form.cleaned_data["username"], password=form.cleaned_data["password1"],
-                display_name=form.cleaned_data["display_name"], email=invite.email,
+                username=form.cleaned_data["username"],
+                password=form.cleaned_data["password1"],
+                display_name=form.cleaned_data["display_name"],
+                email=invite.email,
             )
         try:
             membership = accounts_services.accept_invite(token=token, user=user)
@@ -152,7 +166,9 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
         if not request.user.is_authenticated:
             login(request, user, backend="django.contrib.auth.backends.ModelBackend")
         request.session["workspace_id"] = membership.workspace_id
-        messages.success(request, _("欢迎加入 %(workspace)s。") % {"workspace": membership.workspace.name})
+        messages.success(
+            request, _("欢迎加入 %(workspace)s。") % {"workspace": membership.workspace.name}
+        )
         return redirect("console:dashboard")
     if not request.user.is_authenticated:
         form = InviteSignupForm()
@@ -161,17 +177,22 @@ def accept_invite(request: HttpRequest, token: str) -> HttpResponse:
 
 # --- API keys ---------------------------------------------------------------------------------
 
+
 @workspace_required(Perm.MANAGE_API_KEYS)
 def api_keys(request: ConsoleRequest) -> HttpResponse:
     form = ApiKeyForm(request.POST or None)
     secret = ""
     if request.method == "POST" and form.is_valid():
         _key, secret = accounts_services.create_api_key(
-            workspace=request.workspace, name=form.cleaned_data["name"], actor=Actor(user=request.user)
+            workspace=request.workspace,
+            name=form.cleaned_data["name"],
+            actor=Actor(user=request.user),
         )
         form = ApiKeyForm()
     context = {
-        "keys": accounts_selectors.list_api_keys(workspace=request.workspace).select_related("created_by"),
+        "keys": accounts_selectors.list_api_keys(workspace=request.workspace).select_related(
+            "created_by"
+        ),
         "form": form,
         "secret": secret,  # shown in this response only; never stored or shown again
         "active_area": "settings",
@@ -184,16 +205,21 @@ def api_keys(request: ConsoleRequest) -> HttpResponse:
 @workspace_required(Perm.MANAGE_API_KEYS)
 @not_found_as_404
 def revoke_api_key(request: ConsoleRequest, api_key_id: int) -> HttpResponse:
-    accounts_services.revoke_api_key(workspace=request.workspace, api_key_id=api_key_id, actor=Actor(user=request.user))
+    accounts_services.revoke_api_key(
+        workspace=request.workspace, api_key_id=api_key_id, actor=Actor(user=request.user)
+    )
     messages.success(request, _("API 密钥已吊销，使用它的请求将被拒绝。"))
     return redirect("accounts:api_keys")
 
 
 # --- Audit log --------------------------------------------------------------------------------
 
+
 @workspace_required(Perm.VIEW_AUDIT_LOG)
 def audit_log(request: ConsoleRequest) -> HttpResponse:
     # The audit log is small next to customers; a COUNT over one workspace's index is cheap.
-    paginator = Paginator(accounts_selectors.list_audit_entries(workspace=request.workspace), AUDIT_PAGE_SIZE)
+    paginator = Paginator(
+        accounts_selectors.list_audit_entries(workspace=request.workspace), AUDIT_PAGE_SIZE
+    )
     page = paginator.get_page(request.GET.get("page"))
     return render(request, "accounts/audit.html", {"page": page, "active_area": "settings"})

@@ -22,9 +22,15 @@ def get_today_counts(*, workspace: Workspace) -> TodayCounts:
     day = timedelta(days=1)
     return TodayCounts(
         customers_total=Customer.objects.filter(workspace=workspace).count(),
-        customers_new_today=Customer.objects.filter(workspace=workspace, created_at__gte=start).count(),
-        events_today=events_selectors.count_events_between(workspace=workspace, start=start, end=start + day),
-        events_yesterday=events_selectors.count_events_between(workspace=workspace, start=start - day, end=start),
+        customers_new_today=Customer.objects.filter(
+            workspace=workspace, created_at__gte=start
+        ).count(),
+        events_today=events_selectors.count_events_between(
+            workspace=workspace, start=start, end=start + day
+        ),
+        events_yesterday=events_selectors.count_events_between(
+            workspace=workspace, start=start - day, end=start
+        ),
     )
 
 
@@ -47,4 +53,7 @@ def get_lifecycle_distribution(*, workspace: Workspace) -> list[StageCount]:
         .order_by()
         .values_list("lifecycle_stage", "n")
     )
-    return [StageCount(stage=value, label=str(label), count=counts.get(value, 0)) for value, label in LifecycleStage.choices]
+    return [
+        StageCount(stage=value, label=str(label), count=counts.get(value, 0))
+        for value, label in LifecycleStage.choices
+    ]

@@ -48,7 +48,9 @@ def switch_workspace(request: ConsoleRequest) -> HttpResponse:
     """Remembers the chosen workspace in the session, only if the user is a member of it."""
     raw = request.POST.get("workspace_id", "")
     membership = (
-        accounts_selectors.get_membership(user=request.user, workspace_id=int(raw)) if raw.isdigit() else None
+        accounts_selectors.get_membership(user=request.user, workspace_id=int(raw))
+        if raw.isdigit()
+        else None
     )
     if membership is None:
         raise Http404
@@ -64,7 +66,9 @@ def switch_workspace(request: ConsoleRequest) -> HttpResponse:
 @workspace_required(Perm.VIEW_CUSTOMERS)
 @not_found_as_404
 def customer_timeline(request: ConsoleRequest, customer_id: int) -> HttpResponse:
-    customer = customers_selectors.get_customer(workspace=request.workspace, customer_id=customer_id)
+    customer = customers_selectors.get_customer(
+        workspace=request.workspace, customer_id=customer_id
+    )
     try:
         page = max(int(request.GET.get("page", "1")), 1)
     except ValueError:
@@ -84,5 +88,9 @@ def customer_timeline(request: ConsoleRequest, customer_id: int) -> HttpResponse
         "has_older": len(events) > TIMELINE_PAGE_SIZE,
         "active_area": "customers",
     }
-    template = "customers/_timeline.html" if request.headers.get("HX-Request") else "customers/timeline.html"
+    template = (
+        "customers/_timeline.html"
+        if request.headers.get("HX-Request")
+        else "customers/timeline.html"
+    )
     return render(request, template, context)

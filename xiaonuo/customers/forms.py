@@ -9,10 +9,15 @@ SEED_CHOICES = [("", _("全部")), ("1", _("是")), ("0", _("否"))]
 class CustomerFilterForm(forms.Form):
     """The customer list's filters, read from the query string."""
 
-    q = forms.CharField(label=_("搜索"), required=False, max_length=200,
-                        widget=forms.TextInput(attrs={"placeholder": _("姓名开头、手机号或其他身份标识")}))
-    stage = forms.ChoiceField(label=_("生命周期"), required=False,
-                              choices=[("", _("全部阶段")), *LifecycleStage.choices])
+    q = forms.CharField(
+        label=_("搜索"),
+        required=False,
+        max_length=200,
+        widget=forms.TextInput(attrs={"placeholder": _("姓名开头、手机号或其他身份标识")}),
+    )
+    stage = forms.ChoiceField(
+        label=_("生命周期"), required=False, choices=[("", _("全部阶段")), *LifecycleStage.choices]
+    )
     tag = forms.CharField(label=_("标签"), required=False, max_length=50)
     seed = forms.ChoiceField(label=_("种子用户"), required=False, choices=SEED_CHOICES)
     before = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
@@ -24,10 +29,15 @@ class CustomerFilterForm(forms.Form):
 class CustomerEditForm(forms.Form):
     lifecycle_stage = forms.ChoiceField(label=_("生命周期"), choices=LifecycleStage.choices)
     is_seed = forms.BooleanField(label=_("种子用户"), required=False)
-    tags = forms.CharField(label=_("标签"), required=False, max_length=1000,
-                           help_text=_("多个标签用逗号分隔"))
-    consent = forms.MultipleChoiceField(label=_("已授权"), required=False, choices=ConsentPurpose.choices,
-                                        widget=forms.CheckboxSelectMultiple)
+    tags = forms.CharField(
+        label=_("标签"), required=False, max_length=1000, help_text=_("多个标签用逗号分隔")
+    )
+    consent = forms.MultipleChoiceField(
+        label=_("已授权"),
+        required=False,
+        choices=ConsentPurpose.choices,
+        widget=forms.CheckboxSelectMultiple,
+    )
 
     def tag_names(self) -> list[str]:
         raw = self.cleaned_data.get("tags") or ""

@@ -62,7 +62,9 @@ def customer_list(request: ConsoleRequest) -> HttpResponse:
     form.is_valid()  # invalid filters are dropped; the list still renders
     data = form.cleaned_data
     filters = customers_selectors.CustomerFilters(
-        q=data.get("q") or "", lifecycle_stage=data.get("stage") or "", tag=data.get("tag") or "",
+        q=data.get("q") or "",
+        lifecycle_stage=data.get("stage") or "",
+        tag=data.get("tag") or "",
         is_seed=form.is_seed(),
     )
     qs = customers_selectors.with_list_relations(
@@ -86,19 +88,33 @@ def customer_list(request: ConsoleRequest) -> HttpResponse:
         "next_before": customers[-1].pk if has_next else None,
         "is_first_page": not data.get("before"),
         "filter_query": query.urlencode(),
-        "filtered": any([filters.q, filters.lifecycle_stage, filters.tag, filters.is_seed is not None]),
+        "filtered": any(
+            [filters.q, filters.lifecycle_stage, filters.tag, filters.is_seed is not None]
+        ),
         "tags": customers_selectors.list_tags(workspace=request.workspace)[:200],
-        "export_url": _optional_url("customers:export") if has_perm(request, Perm.EXPORT_CUSTOMERS) else "",
-        "import_url": _optional_url("customers:import") if has_perm(request, Perm.IMPORT_CUSTOMERS) else "",
+        "export_url": _optional_url("customers:export")
+        if has_perm(request, Perm.EXPORT_CUSTOMERS)
+        else "",
+        "import_url": _optional_url("customers:import")
+        if has_perm(request, Perm.IMPORT_CUSTOMERS)
+        else "",
         "active_area": "customers",
     }
     return render(request, "customers/list.html", context)
 
 
-def _render_detail(request: ConsoleRequest, customer_id: int, *, revealed: dict[int, str] | None = None,
-                   edit_form: CustomerEditForm | None = None, status: int = 200) -> HttpResponse:
+def _render_detail(
+    request: ConsoleRequest,
+    customer_id: int,
+    *,
+    revealed: dict[int, str] | None = None,
+    edit_form: CustomerEditForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     try:
-        customer = customers_selectors.get_customer_profile(workspace=request.workspace, customer_id=customer_id)
+        customer = customers_selectors.get_customer_profile(
+            workspace=request.workspace, customer_id=customer_id
+        )
     except NotFound as error:
         if error.code == CustomersError.CUSTOMER_MERGED:
             return redirect("customers:detail", customer_id=error.details["merged_into"])
@@ -110,17 +126,21 @@ def _render_detail(request: ConsoleRequest, customer_id: int, *, revealed: dict[
             "identity": identity,
             "display": revealed.get(identity.pk) or masked(identity),
             "revealed": identity.pk in revealed,
-            "can_reveal": can_reveal and identity.kind in PERSONAL_IDENTITY_KINDS and identity.pk not in revealed,
+            "can_reveal": can_reveal
+            and identity.kind in PERSONAL_IDENTITY_KINDS
+            and identity.pk not in revealed,
         }
         for identity in customer.identities.all()
     ]
     tags = [tag.name for tag in customer.tags.all()]
-    edit_form = edit_form or CustomerEditForm(initial={
-        "lifecycle_stage": customer.lifecycle_stage,
-        "is_seed": customer.is_seed,
-        "tags": ", ".join(tags),
-        "consent": [purpose for purpose, given in customer.consent.items() if given],
-    })
+    edit_form = edit_form or CustomerEditForm(
+        initial={
+            "lifecycle_stage": customer.lifecycle_stage,
+            "is_seed": customer.is_seed,
+            "tags": ", ".join(tags),
+            "consent": [purpose for purpose, given in customer.consent.items() if given],
+        }
+    )
     context: dict[str, Any] = {
         "customer": customer,
         "identities": identities,
@@ -149,11 +169,15 @@ def customer_edit(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     if not form.is_valid():
         return _render_detail(request, customer_id, edit_form=form, status=400)
     changes = customers_services.CustomerChanges(
-        lifecycle_stage=form.cleaned_data["lifecycle_stage"], is_seed=form.cleaned_data["is_seed"],
-        tags=form.tag_names(), consent=form.consent_map(),
+        lifecycle_stage=form.cleaned_data["lifecycle_stage"],
+        is_seed=form.cleaned_data["is_seed"],
+        tags=form.tag_names(),
+        consent=form.consent_map(),
     )
     try:
-        customers_services.update_customer(workspace=request.workspace, customer_id=customer_id, changes=changes)
+        customers_services.update_customer(
+            workspace=request.workspace, customer_id=customer_id, changes=changes
+        )
     except NotFound:
         raise
     except ServiceError as error:
@@ -168,7 +192,9 @@ def customer_edit(request: ConsoleRequest, customer_id: int) -> HttpResponse:
 @not_found_as_404
 def reveal_identity(request: ConsoleRequest, customer_id: int, identity_id: int) -> HttpResponse:
     value = customers_services.reveal_identity(
-        workspace=request.workspace, customer_id=customer_id, identity_id=identity_id,
+        workspace=request.workspace,
+        customer_id=customer_id,
+        identity_id=identity_id,
         actor=Actor(user=request.user),
     )
     if request.headers.get("HX-Request"):
@@ -180,14 +206,18 @@ def reveal_identity(request: ConsoleRequest, customer_id: int, identity_id: int)
 @not_found_as_404
 def customer_merge(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     """GET: pick the customer to fold in (by id or search), then confirm. POST: merge."""
-    customer = customers_selectors.get_customer_profile(workspace=request.workspace, customer_id=customer_id)
+    customer = customers_selectors.get_customer_profile(
+        workspace=request.workspace, customer_id=customer_id
+    )
     if request.method == "POST":
         form = MergeForm(request.POST)
         if form.is_valid():
             other_id = form.cleaned_data["other_id"]
             try:
                 customers_services.merge_customers(
-                    workspace=request.workspace, survivor_id=customer.pk, merged_id=other_id,
+                    workspace=request.workspace,
+                    survivor_id=customer.pk,
+                    merged_id=other_id,
                     actor=Actor(user=request.user),
                 )
             except NotFound:
@@ -201,7 +231,9 @@ def customer_merge(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     other = None
     other_id = request.GET.get("other", "").strip()
     if other_id.isdigit() and int(other_id) != customer.pk:
-        other = customers_selectors.get_customer_profile(workspace=request.workspace, customer_id=int(other_id))
+        other = customers_selectors.get_customer_profile(
+            workspace=request.workspace, customer_id=int(other_id)
+        )
     candidates: list[Customer] = []
     if q and other is None:
         found = customers_selectors.list_customers(
@@ -228,14 +260,21 @@ def _first_masked_phone(customer: Customer) -> str:
 @workspace_required(Perm.ERASE_CUSTOMERS)
 @not_found_as_404
 def customer_erase(request: ConsoleRequest, customer_id: int) -> HttpResponse:
-    customer = customers_selectors.get_customer(workspace=request.workspace, customer_id=customer_id)
+    customer = customers_selectors.get_customer(
+        workspace=request.workspace, customer_id=customer_id
+    )
     expected = {str(customer.pk), f"#{customer.pk}"} | ({customer.name} if customer.name else set())
     form = EraseForm(request.POST or None, expected=expected)
     if request.method == "POST" and form.is_valid():
-        customers_services.erase_customer(workspace=request.workspace, customer_id=customer.pk,
-                                          actor=Actor(user=request.user))
+        customers_services.erase_customer(
+            workspace=request.workspace, customer_id=customer.pk, actor=Actor(user=request.user)
+        )
         messages.success(request, _("用户 #%(id)s 及其全部数据已删除。") % {"id": customer_id})
         return redirect("customers:list")
     status = 400 if request.method == "POST" else 200
-    return render(request, "customers/erase.html", {"customer": customer, "form": form, "active_area": "customers"},
-                  status=status)
+    return render(
+        request,
+        "customers/erase.html",
+        {"customer": customer, "form": form, "active_area": "customers"},
+        status=status,
+    )

@@ -45,15 +45,23 @@ def test_every_member_sees_the_settings_home_with_only_their_sections(cast):
 def test_password_change_works_for_any_member(cast):
     client = signed_in(cast.viewer)
     assert client.get("/accounts/password/").status_code == 200
-    response = client.post("/accounts/password/", {
-        "old_password": PASSWORD, "new_password1": "a-new-long-passphrase-7", "new_password2": "a-new-long-passphrase-7",
-    })
+    response = client.post(
+        "/accounts/password/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "a-new-long-passphrase-7",
+            "new_password2": "a-new-long-passphrase-7",
+        },
+    )
     assert response.status_code == 302
     cast.viewer.refresh_from_db()
     assert cast.viewer.check_password("a-new-long-passphrase-7")
 
 
-@pytest.mark.parametrize("path", ["/accounts/settings/members/", "/accounts/settings/api-keys/", "/accounts/settings/audit/"])
+@pytest.mark.parametrize(
+    "path",
+    ["/accounts/settings/members/", "/accounts/settings/api-keys/", "/accounts/settings/audit/"],
+)
 @pytest.mark.parametrize("role", ["agent", "operator", "viewer"])
 def test_staff_without_the_permission_get_403(cast, path, role):
     assert signed_in(getattr(cast, role)).get(path).status_code == 403
@@ -61,11 +69,15 @@ def test_staff_without_the_permission_get_403(cast, path, role):
 
 def test_the_owner_changes_a_members_role_and_it_is_audited(cast):
     membership = Membership.objects.get(workspace=cast.shop, user=cast.viewer)
-    response = signed_in(cast.owner).post(f"/accounts/settings/members/{membership.pk}/role/", {"role": "operator"})
+    response = signed_in(cast.owner).post(
+        f"/accounts/settings/members/{membership.pk}/role/", {"role": "operator"}
+    )
     assert response.status_code == 302
     membership.refresh_from_db()
     assert membership.role == Role.OPERATOR
-    assert AuditEntry.objects.filter(action=AuditAction.STAFF_ROLE, target_id=str(membership.pk)).exists()
+    assert AuditEntry.objects.filter(
+        action=AuditAction.STAFF_ROLE, target_id=str(membership.pk)
+    ).exists()
 
 
 def test_the_last_owner_cannot_be_demoted(cast):
@@ -78,12 +90,23 @@ def test_the_last_owner_cannot_be_demoted(cast):
 
 
 def test_an_invite_link_lets_a_new_person_sign_up_and_join(cast):
-    response = signed_in(cast.owner).post("/accounts/settings/invites/", {"role": "agent", "email": ""})
-    link = re.search(r"http://testserver(/accounts/invite/[^/<]+/)", response.content.decode()).group(1)
+    response = signed_in(cast.owner).post(
+        "/accounts/settings/invites/", {"role": "agent", "email": ""}
+    )
+    link = re.search(
+        r"http://testserver(/accounts/invite/[^/<]+/)", response.content.decode()
+    ).group(1)
     newcomer = Client()
     assert "加入 茶语" in newcomer.get(link).content.decode()
-    joined = newcomer.post(link, {"username": "zhou", "display_name": "周客服", "password1": "tea-and-biscuits-99",
-                                  "password2": "tea-and-biscuits-99"})
+    joined = newcomer.post(
+        link,
+        {
+            "username": "zhou",
+            "display_name": "周客服",
+            "password1": "tea-and-biscuits-99",
+            "password2": "tea-and-biscuits-99",
+        },
+    )
     assert joined.status_code == 302
     assert Membership.objects.get(workspace=cast.shop, user__username="zhou").role == Role.AGENT
     assert newcomer.get("/").status_code == 200
@@ -92,8 +115,9 @@ def test_an_invite_link_lets_a_new_person_sign_up_and_join(cast):
 
 
 def test_a_signed_in_member_of_another_workspace_accepts_an_invite(cast):
-    _invite, token = accounts_services.create_invite(workspace=cast.shop, role=Role.VIEWER, email="",
-                                                     actor=Actor(user=cast.owner))
+    _invite, token = accounts_services.create_invite(
+        workspace=cast.shop, role=Role.VIEWER, email="", actor=Actor(user=cast.owner)
+    )
     response = signed_in(cast.other_owner).post(f"/accounts/invite/{token}/")
     assert response.status_code == 302
     assert Membership.objects.get(workspace=cast.shop, user=cast.other_owner).role == Role.VIEWER
@@ -122,10 +146,14 @@ def test_the_audit_log_lists_the_workspaces_entries(cast):
 def test_the_workspace_switcher_only_switches_to_a_workspace_the_user_belongs_to(cast):
     accounts_services.add_member(workspace=cast.other_shop, user=cast.agent, role=Role.AGENT)
     client = signed_in(cast.agent)
-    assert client.post("/workspace/switch/", {"workspace_id": cast.other_shop.pk}).status_code == 302
+    assert (
+        client.post("/workspace/switch/", {"workspace_id": cast.other_shop.pk}).status_code == 302
+    )
     assert client.get("/").context["current_workspace"] == cast.other_shop
     stranger = signed_in(cast.viewer)
-    assert stranger.post("/workspace/switch/", {"workspace_id": cast.other_shop.pk}).status_code == 404
+    assert (
+        stranger.post("/workspace/switch/", {"workspace_id": cast.other_shop.pk}).status_code == 404
+    )
     assert stranger.get("/").context["current_workspace"] == cast.shop
 
 

@@ -28,10 +28,19 @@ def test_every_console_page_is_english_when_english_is_chosen():
     client = signed_in(owner)
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     pages = [
-        "/", "/area/inbox/", "/customers/", "/customers/?q=nobody", f"/customers/{customer.pk}/",
-        f"/timeline/customers/{customer.pk}/", f"/customers/{customer.pk}/merge/?q=Chen",
-        f"/customers/{customer.pk}/erase/", "/accounts/settings/", "/accounts/settings/members/",
-        "/accounts/settings/api-keys/", "/accounts/settings/audit/", "/accounts/password/",
+        "/",
+        "/area/inbox/",
+        "/customers/",
+        "/customers/?q=nobody",
+        f"/customers/{customer.pk}/",
+        f"/timeline/customers/{customer.pk}/",
+        f"/customers/{customer.pk}/merge/?q=Chen",
+        f"/customers/{customer.pk}/erase/",
+        "/accounts/settings/",
+        "/accounts/settings/members/",
+        "/accounts/settings/api-keys/",
+        "/accounts/settings/audit/",
+        "/accounts/password/",
     ]
     for path in pages:
         response = client.get(path)

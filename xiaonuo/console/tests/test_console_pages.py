@@ -17,8 +17,14 @@ _ids = count(1)
 def make_event(*, customer, name: str = "下单", when=None, **properties) -> Event:
     when = when or timezone.now()
     return Event.objects.create(
-        workspace=customer.workspace, customer=customer, type="track", name=name, properties=properties,
-        message_id=f"msg-{next(_ids)}", timestamp=when, received_at=when,
+        workspace=customer.workspace,
+        customer=customer,
+        type="track",
+        name=name,
+        properties=properties,
+        message_id=f"msg-{next(_ids)}",
+        timestamp=when,
+        received_at=when,
     )
 
 

@@ -25,7 +25,9 @@ def chayu(cast):
 
 
 def requests(chayu):
-    c, i, k, m, own = (chayu[n] for n in ("customer", "identity", "key", "membership", "own_customer"))
+    c, i, k, m, own = (
+        chayu[n] for n in ("customer", "identity", "key", "membership", "own_customer")
+    )
     return [
         ("get", f"/customers/{c.pk}/", {}),
         ("post", f"/customers/{c.pk}/edit/", {"lifecycle_stage": "churned"}),

@@ -19,8 +19,14 @@ from xiaonuo.testing import PASSWORD, make_cast, make_customer
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 # Screenshots for people to look at (not compared); CI may keep them as artefacts.
 SCREENSHOTS = Path(os.environ.get("XIAONUO_SCREENSHOTS", tempfile.gettempdir()))
@@ -28,14 +34,33 @@ SCREENSHOTS = Path(os.environ.get("XIAONUO_SCREENSHOTS", tempfile.gettempdir()))
 
 def _given_a_customer_with_events():
     cast = make_cast()
-    chen = make_customer(workspace=cast.shop, name="陈静", phone="13812341234", city="杭州",
-                         lifecycle_stage="loyal", tags=["老客", "爱喝乌龙"])
+    chen = make_customer(
+        workspace=cast.shop,
+        name="陈静",
+        phone="13812341234",
+        city="杭州",
+        lifecycle_stage="loyal",
+        tags=["老客", "爱喝乌龙"],
+    )
     make_customer(workspace=cast.shop, name="王伟", phone="13900001111")
     now = timezone.now()
-    for i, (name, props) in enumerate([("下单", {"金额": 38, "商品": "冻顶乌龙"}), ("打开小程序", {}),
-                                       ("领取优惠券", {"券": "满 50 减 10"})]):
-        Event.objects.create(workspace=cast.shop, customer=chen, type="track", name=name, properties=props,
-                             message_id=f"e2e-{i}", timestamp=now - timedelta(hours=i), received_at=now)
+    for i, (name, props) in enumerate(
+        [
+            ("下单", {"金额": 38, "商品": "冻顶乌龙"}),
+            ("打开小程序", {}),
+            ("领取优惠券", {"券": "满 50 减 10"}),
+        ]
+    ):
+        Event.objects.create(
+            workspace=cast.shop,
+            customer=chen,
+            type="track",
+            name=name,
+            properties=props,
+            message_id=f"e2e-{i}",
+            timestamp=now - timedelta(hours=i),
+            received_at=now,
+        )
     return cast, chen
 
 
@@ -78,5 +103,9 @@ def test_an_agent_signs_in_finds_a_customer_and_reads_her_timeline(live_server):
         page.screenshot(path=str(SCREENSHOTS / "xiaonuo-customer.png"), full_page=True)
         browser.close()
 
-    assert AuditEntry.objects.filter(workspace=cast.shop, action=AuditAction.REVEAL, actor=cast.agent,
-                                     target_id=str(chen.pk)).count() == 1
+    assert (
+        AuditEntry.objects.filter(
+            workspace=cast.shop, action=AuditAction.REVEAL, actor=cast.agent, target_id=str(chen.pk)
+        ).count()
+        == 1
+    )

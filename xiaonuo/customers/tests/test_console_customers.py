@@ -11,7 +11,9 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def chen(cast):
-    return make_customer(workspace=cast.shop, name="陈静", phone="13812341234", city="杭州", tags=["老客"])
+    return make_customer(
+        workspace=cast.shop, name="陈静", phone="13812341234", city="杭州", tags=["老客"]
+    )
 
 
 def test_the_list_shows_customers_with_phones_masked_for_every_role(cast, chen):
@@ -92,7 +94,9 @@ def test_the_htmx_reveal_returns_only_the_value(cast, chen):
 @pytest.mark.parametrize("role", ["viewer", "operator"])
 def test_viewers_and_operators_cannot_reveal(cast, chen, role):
     phone = Identity.objects.get(customer=chen, kind="phone")
-    response = signed_in(getattr(cast, role)).post(f"/customers/{chen.pk}/identities/{phone.pk}/reveal/")
+    response = signed_in(getattr(cast, role)).post(
+        f"/customers/{chen.pk}/identities/{phone.pk}/reveal/"
+    )
     assert response.status_code == 403
     assert not AuditEntry.objects.filter(action=AuditAction.REVEAL).exists()
 
@@ -100,7 +104,12 @@ def test_viewers_and_operators_cannot_reveal(cast, chen, role):
 def test_an_operator_edits_tags_stage_seed_and_consent(cast, chen):
     response = signed_in(cast.operator).post(
         f"/customers/{chen.pk}/edit/",
-        {"lifecycle_stage": "fan", "tags": "老客，爱喝乌龙, VIP", "is_seed": "on", "consent": ["sms"]},
+        {
+            "lifecycle_stage": "fan",
+            "tags": "老客，爱喝乌龙, VIP",
+            "is_seed": "on",
+            "consent": ["sms"],
+        },
     )
     assert response.status_code == 302
     chen.refresh_from_db()
@@ -111,12 +120,16 @@ def test_an_operator_edits_tags_stage_seed_and_consent(cast, chen):
 
 
 def test_a_viewer_cannot_edit(cast, chen):
-    response = signed_in(cast.viewer).post(f"/customers/{chen.pk}/edit/", {"lifecycle_stage": "fan"})
+    response = signed_in(cast.viewer).post(
+        f"/customers/{chen.pk}/edit/", {"lifecycle_stage": "fan"}
+    )
     assert response.status_code == 403
 
 
 def test_merge_asks_for_confirmation_then_folds_the_other_customer_in(cast, chen):
-    dup = make_customer(workspace=cast.shop, name="陈静2", identities={"email": "chen@example.com"}, tags=["微信"])
+    dup = make_customer(
+        workspace=cast.shop, name="陈静2", identities={"email": "chen@example.com"}, tags=["微信"]
+    )
     client = signed_in(cast.operator)
     search = client.get(f"/customers/{chen.pk}/merge/?q=陈静2")
     assert search.status_code == 200 and f"?other={dup.pk}" in search.content.decode()
@@ -150,7 +163,12 @@ def test_erase_requires_typing_the_name_or_id(cast, chen):
 
 @pytest.mark.parametrize("role", ["agent", "operator", "viewer"])
 def test_only_owners_and_admins_may_erase(cast, chen, role):
-    assert signed_in(getattr(cast, role)).post(f"/customers/{chen.pk}/erase/", {"confirm": "陈静"}).status_code == 403
+    assert (
+        signed_in(getattr(cast, role))
+        .post(f"/customers/{chen.pk}/erase/", {"confirm": "陈静"})
+        .status_code
+        == 403
+    )
     assert Customer.objects.filter(pk=chen.pk).exists()
 
 

@@ -64,7 +64,9 @@ class Command(BaseCommand):
     help = "Exit non-zero if a compiled .mo catalogue is stale or a .po has untranslated/fuzzy entries."
 
     def handle(self, *args: Any, **options: Any) -> None:
-        po_files = sorted(p for root in settings.LOCALE_PATHS for p in Path(root).glob("*/LC_MESSAGES/django.po"))
+        po_files = sorted(
+            p for root in settings.LOCALE_PATHS for p in Path(root).glob("*/LC_MESSAGES/django.po")
+        )
         if not po_files:
             raise CommandError("No catalogues found under LOCALE_PATHS")
         failed = False
