@@ -458,8 +458,9 @@ def _report(progress: Progress | None, result: ImportResult) -> None:
 
 
 def _store_chunk(*, workspace: Workspace, rows: list[ParsedRow], state: _State, result: ImportResult) -> None:
-    # One transaction per chunk (a savepoint in a dry run). A concurrent writer taking one of our identities between lookup and insert
-    # makes the chunk fail as a whole; the retry then sees that identity as taken.
+    # One transaction per chunk (a savepoint in a dry run). A concurrent writer taking one of
+    # our identities between lookup and insert makes the chunk fail as a whole; the retry then
+    # sees that identity as taken and reports the row instead.
     for attempt in range(3):
         try:
             with transaction.atomic():
