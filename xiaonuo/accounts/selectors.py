@@ -1,8 +1,13 @@
+from datetime import timedelta
+
 from django.db.models import QuerySet
 from django.utils import timezone
 
 from xiaonuo.accounts.models import ApiKey, AuditEntry, Membership, User, Workspace
 from xiaonuo.lib.tokens import hash_secret
+
+# last_used_at is touched at most this often, so a busy integration does not write per request.
+KEY_TOUCH_INTERVAL = timedelta(minutes=1)
 
 
 def get_workspace_by_slug(*, slug: str) -> Workspace | None:
@@ -31,8 +36,7 @@ def get_active_api_key(*, secret: str) -> ApiKey | None:
         .select_related("workspace")
         .first()
     )
-    if key is not None and (key.last_used_at is None or timezone.now() - key.last_used_at > timezone.timedelta(minutes=1)):
-        # Touch at most once a minute so a busy integration does not write on every request.
+    if key is not None and (key.last_used_at is None or timezone.now() - key.last_used_at > KEY_TOUCH_INTERVAL):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     return key
 

@@ -12,6 +12,9 @@ from xiaonuo.lib.errors import NotFound, ServiceError
 from xiaonuo.lib.tokens import hash_secret, new_secret
 
 INVITE_VALID_FOR = timedelta(days=7)
+# Expired invitations stay visible (as expired) on the staff page for a month, then go: the token
+# hash is useless by then and an invite row carries an e-mail address we no longer need.
+EXPIRED_INVITES_KEPT_FOR = timedelta(days=30)
 
 
 @dataclass(frozen=True)
@@ -91,6 +94,16 @@ def accept_invite(*, token: str, user: User) -> Membership:
             workspace=invite.workspace, user=user, defaults={"role": invite.role}
         )
     return membership
+
+
+def purge_expired_invites() -> int:
+    """Delete unaccepted invitations expired for over a month; returns how many. Idempotent.
+
+    Accepted invitations are kept: they record who brought whom into the workspace.
+    """
+    cutoff = timezone.now() - EXPIRED_INVITES_KEPT_FOR
+    deleted, _ = Invite.objects.filter(accepted_at__isnull=True, expires_at__lt=cutoff).delete()
+    return deleted
 
 
 def create_api_key(*, workspace: Workspace, name: str, actor: Actor) -> tuple[ApiKey, str]:
