@@ -18,6 +18,7 @@ How a file becomes customers:
 import contextlib
 import csv
 import io
+import itertools
 import re
 import uuid
 from collections.abc import Callable, Iterable, Iterator
@@ -134,10 +135,13 @@ def _csv_table(data: bytes, *, name: str) -> Table:
         dialect = csv.excel
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     header = _header(next(reader, []), name=name)
-    total = sum(1 for cells in csv.reader(io.StringIO(text, newline=""), dialect) if any(c.strip() for c in cells)) - 1
-    if total <= 0:
+    rows = _csv_rows(reader)
+    first = next(rows, None)
+    if first is None:
         raise ServiceError(ImportErrorCode.FILE_EMPTY, f"{name}: the file has a header but no rows")
-    return Table(header=header, rows=_csv_rows(reader), total=total)
+    # An estimate for the progress bar (a quoted cell may span lines); the result has the count.
+    total = max(len(text.splitlines()) - 1, 1)
+    return Table(header=header, rows=itertools.chain([first], rows), total=total)
 
 
 def _csv_rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
@@ -209,6 +213,13 @@ def _header(cells: list[str], *, name: str) -> list[str]:
     return header
 
 
+def close_table(table: Table) -> None:
+    """Release the file of a table that was not read to the end (an open XLSX workbook)."""
+    close = getattr(table.rows, "close", None)
+    if close is not None:
+        close()
+
+
 def preview(path: Path, *, name: str, sheet: str = "") -> tuple[list[str], list[list[str]]]:
     table = open_table(path, name=name, sheet=sheet)
     rows = []
@@ -216,7 +227,7 @@ def preview(path: Path, *, name: str, sheet: str = "") -> tuple[list[str], list[
         rows.append((cells + [""] * len(table.header))[: len(table.header)])
         if len(rows) == PREVIEW_ROWS:
             break
-    table.rows.close()  # type: ignore[attr-defined]
+    close_table(table)
     return table.header, rows
 
 
@@ -559,21 +570,21 @@ class _ChunkWriter:
         for person, row in self.plans:
             is_new = person.customer_id is None and person not in new
             customer = customers[person.customer_id] if person.customer_id else new.setdefault(person, _Values())
-            before = _snapshot(customer)
+            before = None if is_new else _snapshot(customer)
             _apply(customer, row)
             added = [(k, v) for k, (v, _c) in row.identities.items() if (k, v) not in known]
             known.update(added)
             new_identities.extend((person, k, v) for k, v in added)
-            tag_ids = [tags[name] for name in row.tags]
             cid = person.customer_id
-            added_links = [t for t in tag_ids if cid is None or (cid, t) not in links]
+            added_links = [tags[n] for n in row.tags if cid is None or (cid, tags[n]) not in links]
             links.update((cid, t) for t in added_links if cid is not None)
             new_links.extend((person, t) for t in added_links)
+            fields_changed = before is not None and before != _snapshot(customer)
             if is_new:
                 self.created += 1
-            elif before != _snapshot(customer) or added or added_links:
+            elif fields_changed or added or added_links:
                 self.updated += 1
-                if cid is not None and before != _snapshot(customer):
+                if cid is not None and fields_changed:
                     changed.add(cid)
             else:
                 self.unchanged += 1
@@ -656,10 +667,11 @@ def _insert_customers(workspace: Workspace, customers: list[_Values], *, now: da
     names = [*_CUSTOMER_FIELDS, "attributes", "consent"]
     fields = [Customer._meta.get_field(n) for n in ("workspace", *names, "created_at", "updated_at")]
     stamp = _prepare(fields[-1], now)
+    empty = _prepare(fields[-3], {})  # most imported customers have no attributes or consent
     json_fields = [Customer._meta.get_field("attributes"), Customer._meta.get_field("consent")]
     rows = [
         (workspace.pk, *(getattr(c, n) for n in _CUSTOMER_FIELDS),
-         *(_prepare(f, getattr(c, f.attname)) for f in json_fields), stamp, stamp)
+         *(_prepare_json(f, getattr(c, f.attname), empty) for f in json_fields), stamp, stamp)
         for c in customers
     ]
     per_statement = max(connection.features.max_query_params // len(fields), 1)
@@ -678,6 +690,10 @@ def _insert_customers(workspace: Workspace, customers: list[_Values], *, now: da
             )
             ids.extend(row[0] for row in cursor.fetchall())
     return ids
+
+
+def _prepare_json(field: Any, value: dict[str, Any], empty: Any) -> Any:
+    return _prepare(field, value) if value else empty
 
 
 def _update_many(model: Any, field_names: list[str], objects: list[Any]) -> None:
@@ -753,7 +769,7 @@ def create_import(
             out.write(piece)
     try:
         table = open_table(path, name=file_name, sheet=sheet)
-        table.rows.close()  # type: ignore[attr-defined]
+        close_table(table)
     except ServiceError:
         path.unlink()
         raise
