@@ -674,7 +674,8 @@ def _insert_customers(workspace: Workspace, customers: list[_Values], *, now: da
          *(_prepare_json(f, getattr(c, f.attname), empty) for f in json_fields), stamp, stamp)
         for c in customers
     ]
-    per_statement = max(connection.features.max_query_params // len(fields), 1)
+    # SQLite allows 999 parameters per statement; PostgreSQL has no Django limit (65,535 in the protocol).
+    per_statement = max((connection.features.max_query_params or 65535) // len(fields), 1)
     row_sql = f"({', '.join(['%s'] * len(fields))})"
     head = (
         f"INSERT INTO {ops.quote_name(Customer._meta.db_table)} "  # noqa: S608 (quoted names from model meta)
