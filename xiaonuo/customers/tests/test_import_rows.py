@@ -211,3 +211,33 @@ def test_a_chunk_is_written_with_a_fixed_number_of_queries(cast, tmp_path, djang
         result = import_file(cast.shop, path)  # updates
 
     assert result.updated == 300
+
+
+def test_a_crash_mid_import_keeps_whole_chunks_and_no_half_written_rows(cast, tmp_path, monkeypatch):
+    # Given chunks of two rows, and a database failure while the second chunk's identities are written
+    monkeypatch.setattr(importing, "CHUNK_ROWS", 2)
+    path = make_customer_file(tmp_path / "a.csv", [["姓名", "手机号"]] + [[f"用户{i}", f"1380000000{i}"] for i in range(5)])
+    real_insert = importing._insert_many
+    calls = []
+
+    def failing_insert(model, *args, **kwargs):
+        if model is Identity:
+            calls.append(1)
+            if len(calls) == 2:
+                raise RuntimeError("disk full")
+        return real_insert(model, *args, **kwargs)
+
+    monkeypatch.setattr(importing, "_insert_many", failing_insert)
+
+    with pytest.raises(RuntimeError):
+        import_file(cast.shop, path)
+
+    # Then the first chunk is stored whole and the second left no customer without its phone
+    assert names(cast.shop) == ["用户0", "用户1"]
+    assert Identity.objects.filter(workspace=cast.shop).count() == 2
+
+    # And running the import again finishes the job without duplicates
+    monkeypatch.setattr(importing, "_insert_many", real_insert)
+    result = import_file(cast.shop, path)
+    assert (result.created, result.unchanged) == (3, 2)
+    assert Customer.objects.filter(workspace=cast.shop).count() == 5
