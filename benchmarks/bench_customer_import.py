@@ -30,8 +30,18 @@ def write_file(path: Path, rows: int, *, rename_every: int = 0) -> None:
         writer.writerow(["会员ID", "姓名", "手机号", "邮箱", "城市", "性别", "生命周期", "标签"])
         for i in range(rows):
             name = f"用户{i}" + ("改" if rename_every and i % rename_every == 0 else "")
-            writer.writerow([f"m{i}", name, f"13{i:09d}", f"user{i}@example.com", rng.choice(CITIES),
-                             rng.choice("男女"), rng.choice(STAGES), "、".join(rng.sample(TAGS, 2))])
+            writer.writerow(
+                [
+                    f"m{i}",
+                    name,
+                    f"13{i:09d}",
+                    f"user{i}@example.com",
+                    rng.choice(CITIES),
+                    rng.choice("男女"),
+                    rng.choice(STAGES),
+                    "、".join(rng.sample(TAGS, 2)),
+                ]
+            )
 
 
 def timed_import(workspace: object, path: Path) -> tuple[float, object]:
@@ -41,7 +51,10 @@ def timed_import(workspace: object, path: Path) -> tuple[float, object]:
     started = time.perf_counter()
     table = importing.open_table(path)
     result = importing.import_table(
-        workspace=workspace, table=table, actor=Actor(), name=path.name,
+        workspace=workspace,
+        table=table,
+        actor=Actor(),
+        name=path.name,
         mapping=importing.suggest_mapping(table.header, workspace=workspace),
     )
     return time.perf_counter() - started, result
@@ -52,8 +65,13 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=200_000)
     options = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="xiaonuo-bench-") as data_dir:
-        os.environ.update({"XIAONUO_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "xiaonuo.settings",
-                           "LOG_LEVEL": "WARNING"})
+        os.environ.update(
+            {
+                "XIAONUO_DATA_DIR": data_dir,
+                "DJANGO_SETTINGS_MODULE": "xiaonuo.settings",
+                "LOG_LEVEL": "WARNING",
+            }
+        )
         os.environ.pop("DATABASE_URL", None)
         sys.path.insert(0, str(ROOT))
         import django
@@ -65,17 +83,21 @@ def main() -> None:
 
         call_command("migrate", verbosity=0)
         workspace = accounts_services.create_workspace(slug="bench", name="基准")
-        path = Path("/tmp") / f"xiaonuo-customers-{options.rows}.csv"
+        path = Path(tempfile.gettempdir()) / f"xiaonuo-customers-{options.rows}.csv"
         write_file(path, options.rows)
         print(f"file: {path} ({path.stat().st_size / 2**20:.1f} MB, {options.rows:,} rows)")
 
         seconds, result = timed_import(workspace, path)
-        print(f"first import:  {options.rows / seconds:,.0f} rows/s ({seconds:.1f} s; "
-              f"created {result.created:,}, errors {result.error_rows:,})")
+        print(
+            f"first import:  {options.rows / seconds:,.0f} rows/s ({seconds:.1f} s; "
+            f"created {result.created:,}, errors {result.error_rows:,})"
+        )
         write_file(path, options.rows, rename_every=10)
         seconds, result = timed_import(workspace, path)
-        print(f"second import: {options.rows / seconds:,.0f} rows/s ({seconds:.1f} s; "
-              f"updated {result.updated:,}, unchanged {result.unchanged:,}, created {result.created:,})")
+        print(
+            f"second import: {options.rows / seconds:,.0f} rows/s ({seconds:.1f} s; "
+            f"updated {result.updated:,}, unchanged {result.unchanged:,}, created {result.created:,})"
+        )
         path.unlink()
 
 

@@ -18,8 +18,14 @@ from xiaonuo.lib.masking import mask_email, mask_generic, mask_phone
 BOM = "\ufeff"
 # Rows fetched per query: bounded memory at 1M customers, two prefetch queries per batch.
 BATCH = 2000
-_IDENTITY_COLUMNS = (IdentityKind.EXTERNAL_ID, IdentityKind.PHONE, IdentityKind.EMAIL, IdentityKind.OPENID,
-                     IdentityKind.UNIONID, IdentityKind.QQ)
+_IDENTITY_COLUMNS = (
+    IdentityKind.EXTERNAL_ID,
+    IdentityKind.PHONE,
+    IdentityKind.EMAIL,
+    IdentityKind.OPENID,
+    IdentityKind.UNIONID,
+    IdentityKind.QQ,
+)
 
 
 class _Echo:
@@ -30,13 +36,20 @@ class _Echo:
 
 
 def export_customers_csv(
-    *, workspace: Workspace, filters: customers_selectors.CustomerFilters, actor: Actor, reveal_pii: bool
+    *,
+    workspace: Workspace,
+    filters: customers_selectors.CustomerFilters,
+    actor: Actor,
+    reveal_pii: bool,
 ) -> Iterator[str]:
     """The lines of the CSV, BOM first. Audited before the first row leaves, so an export cut
     short by a dropped connection is still on record."""
     qs = customers_selectors.list_customers(workspace=workspace, filters=filters)
     accounts_services.record_audit(
-        workspace=workspace, actor=actor, action=AuditAction.EXPORT, target_type="customer",
+        workspace=workspace,
+        actor=actor,
+        action=AuditAction.EXPORT,
+        target_type="customer",
         detail={"format": "csv", "filters": asdict(filters), "rows": qs.count(), "pii": reveal_pii},
     )
     return _lines(qs, reveal_pii=reveal_pii)
@@ -62,8 +75,18 @@ def _batches(qs: QuerySet[Customer]) -> Iterator[Customer]:
 
 
 def _header() -> list[str]:
-    return [_("用户ID"), _("姓名"), _("性别"), _("城市"), _("生命周期"), _("种子用户"), _("标签"),
-            *(str(kind.label) for kind in _IDENTITY_COLUMNS), _("自定义属性"), _("创建时间")]
+    return [
+        _("用户ID"),
+        _("姓名"),
+        _("性别"),
+        _("城市"),
+        _("生命周期"),
+        _("种子用户"),
+        _("标签"),
+        *(str(kind.label) for kind in _IDENTITY_COLUMNS),
+        _("自定义属性"),
+        _("创建时间"),
+    ]
 
 
 def _row(customer: Customer, *, reveal_pii: bool) -> list[str]:
@@ -74,8 +97,12 @@ def _row(customer: Customer, *, reveal_pii: bool) -> list[str]:
             value = _mask(identity.kind, value)
         identities.setdefault(identity.kind, []).append(value)
     return [
-        str(customer.pk), customer.name, customer.get_gender_display() if customer.gender else "",
-        customer.city, customer.get_lifecycle_stage_display(), _("是") if customer.is_seed else _("否"),
+        str(customer.pk),
+        customer.name,
+        customer.get_gender_display() if customer.gender else "",
+        customer.city,
+        customer.get_lifecycle_stage_display(),
+        _("是") if customer.is_seed else _("否"),
         "、".join(t.name for t in customer.tags.all()),
         *("; ".join(identities.get(kind, [])) for kind in _IDENTITY_COLUMNS),
         "; ".join(f"{k}={v}" for k, v in sorted(customer.attributes.items())),

@@ -58,7 +58,9 @@ from xiaonuo.lib.errors import NotFound, ServiceError
 class ImportErrorCode(StrEnum):
     FILE_ENCODING_UNREADABLE = textfiles.FILE_ENCODING_UNREADABLE  # not UTF-8, GBK or GB18030
     FILE_EMPTY = "file_empty"  # no header row, or nothing but blank lines
-    FILE_COLUMNS_MISSING = "file_columns_missing"  # a mapped column is absent, or no identity column
+    FILE_COLUMNS_MISSING = (
+        "file_columns_missing"  # a mapped column is absent, or no identity column
+    )
     FILE_FORMAT_UNSUPPORTED = "file_format_unsupported"  # neither CSV nor a readable XLSX
     FILE_TOO_LARGE = "file_too_large"  # over MAX_FILE_BYTES
     FILE_SHEET_MISSING = "file_sheet_missing"  # the named XLSX sheet does not exist
@@ -79,36 +81,98 @@ FIELD_TARGETS = ("name", "gender", "city", "lifecycle_stage", "is_seed", "tags")
 _CUSTOMER_FIELDS = ("name", "gender", "city", "lifecycle_stage", "is_seed")
 
 _HEADER_ALIASES = {
-    "name": ("姓名", "名字", "名称", "客户名称", "客户姓名", "用户名", "昵称", "name", "fullname", "nickname"),
-    "phone": ("手机", "手机号", "手机号码", "电话", "电话号码", "联系电话", "联系方式", "phone", "mobile",
-              "tel", "telephone", "cellphone"),
+    "name": (
+        "姓名",
+        "名字",
+        "名称",
+        "客户名称",
+        "客户姓名",
+        "用户名",
+        "昵称",
+        "name",
+        "fullname",
+        "nickname",
+    ),
+    "phone": (
+        "手机",
+        "手机号",
+        "手机号码",
+        "电话",
+        "电话号码",
+        "联系电话",
+        "联系方式",
+        "phone",
+        "mobile",
+        "tel",
+        "telephone",
+        "cellphone",
+    ),
     "email": ("邮箱", "电子邮件", "电子邮箱", "邮件", "email", "mail"),
     "openid": ("openid", "微信openid"),
     "unionid": ("unionid", "微信unionid"),
     "qq": ("qq", "qq号", "qq号码"),
-    "external_id": ("会员id", "用户id", "客户id", "会员编号", "用户编号", "客户编号", "会员号", "externalid",
-                    "userid", "memberid", "customerid", "id"),
+    "external_id": (
+        "会员id",
+        "用户id",
+        "客户id",
+        "会员编号",
+        "用户编号",
+        "客户编号",
+        "会员号",
+        "externalid",
+        "userid",
+        "memberid",
+        "customerid",
+        "id",
+    ),
     "city": ("城市", "所在城市", "city"),
     "gender": ("性别", "gender", "sex"),
     "tags": ("标签", "tags", "tag"),
-    "lifecycle_stage": ("生命周期", "生命周期阶段", "用户阶段", "阶段", "lifecycle", "lifecyclestage", "stage"),
+    "lifecycle_stage": (
+        "生命周期",
+        "生命周期阶段",
+        "用户阶段",
+        "阶段",
+        "lifecycle",
+        "lifecyclestage",
+        "stage",
+    ),
     "is_seed": ("种子用户", "是否种子用户", "seed", "isseed"),
 }
 _HEADER_JUNK = re.compile(r"[\s_\-\u3000]+")
-_ALIAS_TO_TARGET = {_HEADER_JUNK.sub("", a).lower(): t for t, aliases in _HEADER_ALIASES.items() for a in aliases}
+_ALIAS_TO_TARGET = {
+    _HEADER_JUNK.sub("", a).lower(): t for t, aliases in _HEADER_ALIASES.items() for a in aliases
+}
 
 _TAG_SEPARATORS = re.compile(r"[,;，、|；]")
-_GENDERS = {"男": Gender.MALE, "male": Gender.MALE, "m": Gender.MALE, "先生": Gender.MALE,
-            "女": Gender.FEMALE, "female": Gender.FEMALE, "f": Gender.FEMALE, "女士": Gender.FEMALE,
-            "未知": Gender.UNKNOWN, "unknown": Gender.UNKNOWN}
-_STAGES = {**{v: v for v in LifecycleStage.values},
-           "新用户": "new", "活跃": "active", "忠实": "loyal", "粉丝": "fan", "推荐官": "ambassador",
-           "流失风险": "at_risk", "已流失": "churned"}
+_GENDERS = {
+    "男": Gender.MALE,
+    "male": Gender.MALE,
+    "m": Gender.MALE,
+    "先生": Gender.MALE,
+    "女": Gender.FEMALE,
+    "female": Gender.FEMALE,
+    "f": Gender.FEMALE,
+    "女士": Gender.FEMALE,
+    "未知": Gender.UNKNOWN,
+    "unknown": Gender.UNKNOWN,
+}
+_STAGES = {
+    **{v: v for v in LifecycleStage.values},
+    "新用户": "new",
+    "活跃": "active",
+    "忠实": "loyal",
+    "粉丝": "fan",
+    "推荐官": "ambassador",
+    "流失风险": "at_risk",
+    "已流失": "churned",
+}
 _TRUE = {"true", "1", "yes", "y", "是", "对", "√"}
 _FALSE = {"false", "0", "no", "n", "否", "不", "×"}
 
 
 # --- Reading files -------------------------------------------------------------------------------
+
 
 @dataclass
 class Table:
@@ -124,7 +188,10 @@ def open_table(path: Path, *, name: str = "", sheet: str = "") -> Table:
         return _xlsx_table(path, name=name, sheet=sheet)
     if suffix in (".csv", ".txt", ".tsv"):
         return _csv_table(path.read_bytes(), name=name)
-    raise ServiceError(ImportErrorCode.FILE_FORMAT_UNSUPPORTED, f"{name}: only .csv and .xlsx files can be imported")
+    raise ServiceError(
+        ImportErrorCode.FILE_FORMAT_UNSUPPORTED,
+        f"{name}: only .csv and .xlsx files can be imported",
+    )
 
 
 def _csv_table(data: bytes, *, name: str) -> Table:
@@ -161,10 +228,14 @@ def _xlsx_table(path: Path, *, name: str, sheet: str) -> Table:
     try:
         workbook = load_workbook(path, read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise ServiceError(ImportErrorCode.FILE_FORMAT_UNSUPPORTED, f"{name}: not a readable .xlsx file") from None
+        raise ServiceError(
+            ImportErrorCode.FILE_FORMAT_UNSUPPORTED, f"{name}: not a readable .xlsx file"
+        ) from None
     if sheet and sheet not in workbook.sheetnames:
         workbook.close()
-        raise ServiceError(ImportErrorCode.FILE_SHEET_MISSING, f"{name}: no sheet named {sheet!r}", sheet=sheet)
+        raise ServiceError(
+            ImportErrorCode.FILE_SHEET_MISSING, f"{name}: no sheet named {sheet!r}", sheet=sheet
+        )
     worksheet = workbook[sheet] if sheet else workbook.worksheets[0]
     rows = worksheet.iter_rows(values_only=True)
     first = next(rows, None)
@@ -176,7 +247,9 @@ def _xlsx_table(path: Path, *, name: str, sheet: str) -> Table:
     total = max((worksheet.max_row or 1) - 1, 0)
     if total == 0:
         workbook.close()
-        raise ServiceError(ImportErrorCode.FILE_EMPTY, f"{name}: the sheet has a header but no rows")
+        raise ServiceError(
+            ImportErrorCode.FILE_EMPTY, f"{name}: the sheet has a header but no rows"
+        )
 
     def data_rows() -> Iterator[tuple[int, list[str]]]:
         try:
@@ -198,7 +271,9 @@ def _cell_text(value: Any) -> str:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))  # Excel stores 13800138000 as a float
     if isinstance(value, datetime):
-        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        return (
+            value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+        )
     if isinstance(value, date):
         return value.isoformat()
     return str(value).strip()
@@ -233,10 +308,15 @@ def preview(path: Path, *, name: str, sheet: str = "") -> tuple[list[str], list[
 
 # --- Mapping -------------------------------------------------------------------------------------
 
+
 def target_choices(*, workspace: Workspace) -> list[str]:
     keys = AttributeDefinition.objects.filter(workspace=workspace).values_list("key", flat=True)
-    return [*FIELD_TARGETS, *IDENTITY_TARGETS, *(f"consent.{p}" for p in ConsentPurpose.values),
-            *(f"attributes.{k}" for k in keys)]
+    return [
+        *FIELD_TARGETS,
+        *IDENTITY_TARGETS,
+        *(f"consent.{p}" for p in ConsentPurpose.values),
+        *(f"attributes.{k}" for k in keys),
+    ]
 
 
 def suggest_mapping(header: Iterable[str], *, workspace: Workspace) -> dict[str, str]:
@@ -244,14 +324,18 @@ def suggest_mapping(header: Iterable[str], *, workspace: Workspace) -> dict[str,
     targets = set(target_choices(workspace=workspace))
     attribute_labels = {
         _HEADER_JUNK.sub("", label).lower(): f"attributes.{key}"
-        for key, label in AttributeDefinition.objects.filter(workspace=workspace).values_list("key", "label")
+        for key, label in AttributeDefinition.objects.filter(workspace=workspace).values_list(
+            "key", "label"
+        )
     }
     mapping: dict[str, str] = {}
     for column in header:
         plain = _HEADER_JUNK.sub("", column).lower()
         target = (
-            column if column in targets
-            else _ALIAS_TO_TARGET.get(plain) or attribute_labels.get(plain)
+            column
+            if column in targets
+            else _ALIAS_TO_TARGET.get(plain)
+            or attribute_labels.get(plain)
             or (f"attributes.{column}" if f"attributes.{column}" in targets else None)
         )
         if target and target not in mapping.values():
@@ -259,18 +343,29 @@ def suggest_mapping(header: Iterable[str], *, workspace: Workspace) -> dict[str,
     return mapping
 
 
-def check_mapping(*, header: list[str], mapping: dict[str, str], workspace: Workspace, name: str = "") -> dict[str, str]:
+def check_mapping(
+    *, header: list[str], mapping: dict[str, str], workspace: Workspace, name: str = ""
+) -> dict[str, str]:
     """The mapping without skipped columns, or a ServiceError naming what is wrong."""
     mapping = {c: t for c, t in mapping.items() if t}
     targets = set(target_choices(workspace=workspace))
     for column, target in mapping.items():
         if column not in header:
-            raise ServiceError(ImportErrorCode.FILE_COLUMNS_MISSING, f"{name or 'file'}:1: no column {column!r}",
-                               field=column)
+            raise ServiceError(
+                ImportErrorCode.FILE_COLUMNS_MISSING,
+                f"{name or 'file'}:1: no column {column!r}",
+                field=column,
+            )
         if target not in targets:
-            raise ServiceError(ImportErrorCode.MAPPING_INVALID, f"{column}: unknown target {target!r}", field=column)
+            raise ServiceError(
+                ImportErrorCode.MAPPING_INVALID,
+                f"{column}: unknown target {target!r}",
+                field=column,
+            )
     if len(set(mapping.values())) != len(mapping):
-        raise ServiceError(ImportErrorCode.MAPPING_INVALID, "two columns are mapped to the same field")
+        raise ServiceError(
+            ImportErrorCode.MAPPING_INVALID, "two columns are mapped to the same field"
+        )
     if not set(mapping.values()) & set(IDENTITY_TARGETS):
         raise ServiceError(
             ImportErrorCode.FILE_COLUMNS_MISSING,
@@ -281,6 +376,7 @@ def check_mapping(*, header: list[str], mapping: dict[str, str], workspace: Work
 
 
 # --- Rows ----------------------------------------------------------------------------------------
+
 
 @dataclass
 class RowError:
@@ -293,7 +389,9 @@ class RowError:
 @dataclass
 class ParsedRow:
     line: int
-    values: dict[str, Any] = field(default_factory=dict)  # name, gender, city, lifecycle_stage, is_seed
+    values: dict[str, Any] = field(
+        default_factory=dict
+    )  # name, gender, city, lifecycle_stage, is_seed
     identities: dict[str, tuple[str, str]] = field(default_factory=dict)  # kind → (value, column)
     attributes: dict[str, Any] = field(default_factory=dict)
     consent: dict[str, bool] = field(default_factory=dict)
@@ -302,8 +400,12 @@ class ParsedRow:
 
 class _RowParser:
     def __init__(self, *, header: list[str], mapping: dict[str, str], workspace: Workspace):
-        self.columns = [(header.index(column), column, target) for column, target in mapping.items()]
-        self.definitions = {d.key: d for d in AttributeDefinition.objects.filter(workspace=workspace)}
+        self.columns = [
+            (header.index(column), column, target) for column, target in mapping.items()
+        ]
+        self.definitions = {
+            d.key: d for d in AttributeDefinition.objects.filter(workspace=workspace)
+        }
 
     def parse(self, line: int, cells: list[str]) -> ParsedRow | list[RowError]:
         row = ParsedRow(line=line)
@@ -317,7 +419,11 @@ class _RowParser:
             except ValueError as exc:
                 errors.append(RowError(line, column, target, str(exc)))
         if not errors and not row.identities:
-            errors.append(RowError(line, "", "identity", _("这一行没有任何身份信息（手机号、邮箱、openid 等）")))
+            errors.append(
+                RowError(
+                    line, "", "identity", _("这一行没有任何身份信息（手机号、邮箱、openid 等）")
+                )
+            )
         return errors or row
 
     def _set(self, row: ParsedRow, target: str, raw: str, column: str) -> None:  # noqa: C901, PLR0912
@@ -368,10 +474,14 @@ def _boolean(raw: str) -> bool:
 def _attribute_reason(definition: AttributeDefinition, raw: str) -> str:
     if definition.type == AttributeType.CHOICE:
         return _("不是可选值之一：%(value)s") % {"value": raw}
-    return _("不是有效的%(type)s：%(value)s") % {"type": AttributeType(definition.type).label, "value": raw}
+    return _("不是有效的%(type)s：%(value)s") % {
+        "type": AttributeType(definition.type).label,
+        "value": raw,
+    }
 
 
 # --- Storing -------------------------------------------------------------------------------------
+
 
 @dataclass(eq=False)
 class _Person:
@@ -416,7 +526,9 @@ class ImportResult:
 
 @dataclass
 class _State:
-    owners: dict[tuple[str, str], _Person] = field(default_factory=dict)  # identity → person, whole file
+    owners: dict[tuple[str, str], _Person] = field(
+        default_factory=dict
+    )  # identity → person, whole file
     by_customer: dict[int, _Person] = field(default_factory=dict)
 
 
@@ -424,8 +536,14 @@ Progress = Callable[[int, int], None]
 
 
 def import_table(
-    *, workspace: Workspace, table: Table, mapping: dict[str, str], actor: Actor, name: str = "",
-    dry_run: bool = False, progress: Progress | None = None,
+    *,
+    workspace: Workspace,
+    table: Table,
+    mapping: dict[str, str],
+    actor: Actor,
+    name: str = "",
+    dry_run: bool = False,
+    progress: Progress | None = None,
 ) -> ImportResult:
     """Validate and store every row of ``table``; see the module docstring for the rules."""
     mapping = check_mapping(header=table.header, mapping=mapping, workspace=workspace, name=name)
@@ -456,9 +574,17 @@ def import_table(
             transaction.set_rollback(True)
         else:
             accounts_services.record_audit(
-                workspace=workspace, actor=actor, action=AuditAction.IMPORT, target_type="customer",
-                detail={"rows": result.total_rows, "created": result.created, "updated": result.updated,
-                        "unchanged": result.unchanged, "error_rows": result.error_rows},
+                workspace=workspace,
+                actor=actor,
+                action=AuditAction.IMPORT,
+                target_type="customer",
+                detail={
+                    "rows": result.total_rows,
+                    "created": result.created,
+                    "updated": result.updated,
+                    "unchanged": result.unchanged,
+                    "error_rows": result.error_rows,
+                },
             )
     return result
 
@@ -468,7 +594,9 @@ def _report(progress: Progress | None, result: ImportResult) -> None:
         progress(result.processed, max(result.total_rows, result.processed))
 
 
-def _store_chunk(*, workspace: Workspace, rows: list[ParsedRow], state: _State, result: ImportResult) -> None:
+def _store_chunk(
+    *, workspace: Workspace, rows: list[ParsedRow], state: _State, result: ImportResult
+) -> None:
     # One transaction per chunk (a savepoint in a dry run). A concurrent writer taking one of
     # our identities between lookup and insert makes the chunk fail as a whole; the retry then
     # sees that identity as taken and reports the row instead.
@@ -502,10 +630,13 @@ class _ChunkWriter:
         person = self.local.get(key) or self.state.owners.get(key)
         if person is None and key in self.found:
             customer_id = self.found[key]
-            person = self.state.by_customer.get(customer_id) or self.local_customers.get(customer_id)
+            person = self.state.by_customer.get(customer_id) or self.local_customers.get(
+                customer_id
+            )
             if person is None:
                 person = self.local_customers[customer_id] = _Person(
-                    customer_id, external_ids=self.external_ids.get(customer_id, set()))
+                    customer_id, external_ids=self.external_ids.get(customer_id, set())
+                )
         return person
 
     def plan(self, rows: list[ParsedRow]) -> None:
@@ -536,7 +667,8 @@ class _ChunkWriter:
             target = None  # a new external id: someone else, whatever else the row shares
         conflicts = [
             RowError(row.line, row.identities[kind][1], kind, _conflict_reason(owner))
-            for kind, owner in owners.items() if owner is not None and owner is not target
+            for kind, owner in owners.items()
+            if owner is not None and owner is not target
         ]
         if conflicts:
             self.errors.extend(conflicts)
@@ -555,12 +687,15 @@ class _ChunkWriter:
         existing_ids = {p.customer_id for p, _row in self.plans if p.customer_id is not None}
         customers = {
             values[0]: _Values(*values)
-            for values in Customer.objects.filter(workspace=self.workspace, pk__in=existing_ids).values_list(
-                "pk", *_CUSTOMER_FIELDS, "attributes", "consent")
+            for values in Customer.objects.filter(
+                workspace=self.workspace, pk__in=existing_ids
+            ).values_list("pk", *_CUSTOMER_FIELDS, "attributes", "consent")
         }
         known = {(k, v) for (k, v), _cid in self.found.items()}
         links = set(
-            Customer.tags.through.objects.filter(customer_id__in=existing_ids).values_list("customer_id", "tag_id")
+            Customer.tags.through.objects.filter(customer_id__in=existing_ids).values_list(
+                "customer_id", "tag_id"
+            )
         )
         tags = self._tags({t for _p, row in self.plans for t in row.tags})
         new: dict[_Person, _Values] = {}
@@ -569,7 +704,11 @@ class _ChunkWriter:
         new_links: list[tuple[_Person, int]] = []
         for person, row in self.plans:
             is_new = person.customer_id is None and person not in new
-            customer = customers[person.customer_id] if person.customer_id else new.setdefault(person, _Values())
+            customer = (
+                customers[person.customer_id]
+                if person.customer_id
+                else new.setdefault(person, _Values())
+            )
             before = None if is_new else _snapshot(customer)
             _apply(customer, row)
             added = [(k, v) for k, (v, _c) in row.identities.items() if (k, v) not in known]
@@ -588,21 +727,39 @@ class _ChunkWriter:
                     changed.add(cid)
             else:
                 self.unchanged += 1
-        self._save(new=new, changed=[customers[c] for c in changed],
-                   identities=new_identities, links=new_links)
+        self._save(
+            new=new,
+            changed=[customers[c] for c in changed],
+            identities=new_identities,
+            links=new_links,
+        )
 
     def _tags(self, names: set[str]) -> dict[str, int]:
         if not names:
             return {}
-        found = dict(Tag.objects.filter(workspace=self.workspace, name__in=names).values_list("name", "id"))
+        found = dict(
+            Tag.objects.filter(workspace=self.workspace, name__in=names).values_list("name", "id")
+        )
         missing = names - found.keys()
         if missing:
-            Tag.objects.bulk_create([Tag(workspace=self.workspace, name=n) for n in missing], ignore_conflicts=True)
-            found.update(Tag.objects.filter(workspace=self.workspace, name__in=missing).values_list("name", "id"))
+            Tag.objects.bulk_create(
+                [Tag(workspace=self.workspace, name=n) for n in missing], ignore_conflicts=True
+            )
+            found.update(
+                Tag.objects.filter(workspace=self.workspace, name__in=missing).values_list(
+                    "name", "id"
+                )
+            )
         return found
 
-    def _save(self, *, new: dict[_Person, _Values], changed: list[_Values],
-              identities: list[tuple[_Person, str, str]], links: list[tuple[_Person, int]]) -> None:
+    def _save(
+        self,
+        *,
+        new: dict[_Person, _Values],
+        changed: list[_Values],
+        identities: list[tuple[_Person, str, str]],
+        links: list[tuple[_Person, int]],
+    ) -> None:
         now = timezone.now()
         if new:
             ids = _insert_customers(self.workspace, list(new.values()), now=now)
@@ -611,13 +768,21 @@ class _ChunkWriter:
         if changed:
             for customer in changed:
                 customer.updated_at = now
-            _update_many(Customer, [*_CUSTOMER_FIELDS, "attributes", "consent", "updated_at"], changed)
+            _update_many(
+                Customer, [*_CUSTOMER_FIELDS, "attributes", "consent", "updated_at"], changed
+            )
         created_at = _prepare(Identity._meta.get_field("created_at"), now)
-        _insert_many(Identity, ["workspace", "customer", "kind", "value", "created_at"], [
-            (self.workspace.pk, p.customer_id, k, v, created_at) for p, k, v in identities
-        ])
-        _insert_many(Customer.tags.through, ["customer", "tag"], [(p.customer_id, t) for p, t in links],
-                     ignore_conflicts=True)
+        _insert_many(
+            Identity,
+            ["workspace", "customer", "kind", "value", "created_at"],
+            [(self.workspace.pk, p.customer_id, k, v, created_at) for p, k, v in identities],
+        )
+        _insert_many(
+            Customer.tags.through,
+            ["customer", "tag"],
+            [(p.customer_id, t) for p, t in links],
+            ignore_conflicts=True,
+        )
 
     def commit_to(self, state: _State, result: ImportResult) -> None:
         state.owners.update(self.local)
@@ -636,8 +801,14 @@ class _ChunkWriter:
 # the database spends writing (bulk_update's CASE WHEN grows with every row), so identities, tag
 # links and updates go through the DB-API's executemany: one prepared statement, many rows.
 
-def _insert_many(model: Any, field_names: list[str], rows: list[tuple[Any, ...]], *,
-                 ignore_conflicts: bool = False) -> None:
+
+def _insert_many(
+    model: Any,
+    field_names: list[str],
+    rows: list[tuple[Any, ...]],
+    *,
+    ignore_conflicts: bool = False,
+) -> None:
     """Rows must already hold database values: see ``_prepare`` for datetimes and JSON."""
     if not rows:
         return
@@ -658,20 +829,29 @@ def _prepare(field: Any, value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
-def _insert_customers(workspace: Workspace, customers: list[_Values], *, now: datetime) -> list[int]:
+def _insert_customers(
+    workspace: Workspace, customers: list[_Values], *, now: datetime
+) -> list[int]:
     """Ids of the inserted customers, in order (multi-row INSERT … RETURNING, as bulk_create
     does on SQLite ≥ 3.35 and PostgreSQL, without its per-value expression machinery)."""
     if not connection.features.can_return_rows_from_bulk_insert:
         raise RuntimeError("The database cannot return ids of bulk-inserted rows")
     ops = connection.ops
     names = [*_CUSTOMER_FIELDS, "attributes", "consent"]
-    fields = [Customer._meta.get_field(n) for n in ("workspace", *names, "created_at", "updated_at")]
+    fields = [
+        Customer._meta.get_field(n) for n in ("workspace", *names, "created_at", "updated_at")
+    ]
     stamp = _prepare(fields[-1], now)
     empty = _prepare(fields[-3], {})  # most imported customers have no attributes or consent
     json_fields = [Customer._meta.get_field("attributes"), Customer._meta.get_field("consent")]
     rows = [
-        (workspace.pk, *(getattr(c, n) for n in _CUSTOMER_FIELDS),
-         *(_prepare_json(f, getattr(c, f.attname), empty) for f in json_fields), stamp, stamp)
+        (
+            workspace.pk,
+            *(getattr(c, n) for n in _CUSTOMER_FIELDS),
+            *(_prepare_json(f, getattr(c, f.attname), empty) for f in json_fields),
+            stamp,
+            stamp,
+        )
         for c in customers
     ]
     # SQLite allows 999 parameters per statement; PostgreSQL has no Django limit (65,535 in the protocol).
@@ -684,7 +864,7 @@ def _insert_customers(workspace: Workspace, customers: list[_Values], *, now: da
     ids: list[int] = []
     with connection.cursor() as cursor:
         for start in range(0, len(rows), per_statement):
-            batch = rows[start:start + per_statement]
+            batch = rows[start : start + per_statement]
             cursor.execute(
                 f"{head}{', '.join([row_sql] * len(batch))} RETURNING {ops.quote_name('id')}",
                 [value for row in batch for value in row],
@@ -705,7 +885,8 @@ def _update_many(model: Any, field_names: list[str], objects: list[Any]) -> None
         f"{', '.join(f'{ops.quote_name(f.column)} = %s' for f in fields)} WHERE {ops.quote_name('id')} = %s"
     )
     params = [
-        (*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk) for obj in objects
+        (*(f.get_db_prep_save(getattr(obj, f.attname), connection) for f in fields), obj.pk)
+        for obj in objects
     ]
     with connection.cursor() as cursor:
         cursor.executemany(sql, params)
@@ -718,7 +899,11 @@ def _conflict_reason(owner: _Person) -> str:
 
 
 def _snapshot(customer: _Values) -> tuple[Any, ...]:
-    return (*(getattr(customer, f) for f in _CUSTOMER_FIELDS), dict(customer.attributes), dict(customer.consent))
+    return (
+        *(getattr(customer, f) for f in _CUSTOMER_FIELDS),
+        dict(customer.attributes),
+        dict(customer.consent),
+    )
 
 
 def _apply(customer: _Values, row: ParsedRow) -> None:
@@ -732,6 +917,7 @@ def _apply(customer: _Values, row: ParsedRow) -> None:
 
 # --- Error report --------------------------------------------------------------------------------
 
+
 def write_error_report(errors: list[RowError], out: io.TextIOBase | Any) -> None:
     writer = csv.writer(out)
     writer.writerow([_("行号"), _("列"), _("字段"), _("原因")])
@@ -740,6 +926,7 @@ def write_error_report(errors: list[RowError], out: io.TextIOBase | Any) -> None
 
 
 # --- Imports uploaded in the console -------------------------------------------------------------
+
 
 def _imports_dir(workspace: Workspace) -> Path:
     directory = Path(settings.DATA_DIR) / "imports" / str(workspace.pk)
@@ -757,7 +944,10 @@ def create_import(
     """Store an uploaded file and check that it can be read; the mapping is only suggested."""
     suffix = Path(file_name).suffix.lower()
     if suffix not in (".csv", ".txt", ".tsv", ".xlsx"):
-        raise ServiceError(ImportErrorCode.FILE_FORMAT_UNSUPPORTED, f"{file_name}: only .csv and .xlsx files can be imported")
+        raise ServiceError(
+            ImportErrorCode.FILE_FORMAT_UNSUPPORTED,
+            f"{file_name}: only .csv and .xlsx files can be imported",
+        )
     path = _imports_dir(workspace) / f"{uuid.uuid4().hex}{suffix}"
     size = 0
     with path.open("wb") as out:
@@ -766,7 +956,9 @@ def create_import(
             if size > MAX_FILE_BYTES:
                 out.close()
                 path.unlink()
-                raise ServiceError(ImportErrorCode.FILE_TOO_LARGE, f"{file_name}: larger than 50 MB")
+                raise ServiceError(
+                    ImportErrorCode.FILE_TOO_LARGE, f"{file_name}: larger than 50 MB"
+                )
             out.write(piece)
     try:
         table = open_table(path, name=file_name, sheet=sheet)
@@ -775,8 +967,12 @@ def create_import(
         path.unlink()
         raise
     return CustomerImport.objects.create(
-        workspace=workspace, created_by=actor.user, file_name=file_name[:255], sheet=sheet,
-        file_path=str(path.relative_to(settings.DATA_DIR)), total_rows=table.total,
+        workspace=workspace,
+        created_by=actor.user,
+        file_name=file_name[:255],
+        sheet=sheet,
+        file_path=str(path.relative_to(settings.DATA_DIR)),
+        total_rows=table.total,
         mapping=suggest_mapping(table.header, workspace=workspace),
     )
 
@@ -788,14 +984,21 @@ def get_import(*, workspace: Workspace, import_id: int) -> CustomerImport:
     return customer_import
 
 
-def start_import(*, workspace: Workspace, import_id: int, mapping: dict[str, str]) -> CustomerImport:
+def start_import(
+    *, workspace: Workspace, import_id: int, mapping: dict[str, str]
+) -> CustomerImport:
     """Fix the mapping and queue the import; it runs in the background after commit."""
     from xiaonuo.customers import tasks
 
     customer_import = get_import(workspace=workspace, import_id=import_id)
-    header, _rows = preview(stored_path(customer_import.file_path), name=customer_import.file_name,
-                            sheet=customer_import.sheet)
-    mapping = check_mapping(header=header, mapping=mapping, workspace=workspace, name=customer_import.file_name)
+    header, _rows = preview(
+        stored_path(customer_import.file_path),
+        name=customer_import.file_name,
+        sheet=customer_import.sheet,
+    )
+    mapping = check_mapping(
+        header=header, mapping=mapping, workspace=workspace, name=customer_import.file_name
+    )
     with transaction.atomic():
         # Conditional UPDATE: a second click on "start" must not queue a second run.
         started = CustomerImport.objects.filter(
@@ -815,17 +1018,28 @@ def run_import(*, import_id: int) -> None:
     )
     if claimed != 1:
         return
-    customer_import = CustomerImport.objects.select_related("workspace", "created_by").get(pk=import_id)
+    customer_import = CustomerImport.objects.select_related("workspace", "created_by").get(
+        pk=import_id
+    )
 
     def progress(processed: int, total: int) -> None:
-        CustomerImport.objects.filter(pk=import_id).update(processed_rows=processed, total_rows=total)
+        CustomerImport.objects.filter(pk=import_id).update(
+            processed_rows=processed, total_rows=total
+        )
 
     try:
-        table = open_table(stored_path(customer_import.file_path), name=customer_import.file_name,
-                           sheet=customer_import.sheet)
+        table = open_table(
+            stored_path(customer_import.file_path),
+            name=customer_import.file_name,
+            sheet=customer_import.sheet,
+        )
         result = import_table(
-            workspace=customer_import.workspace, table=table, mapping=customer_import.mapping,
-            actor=Actor(user=customer_import.created_by), name=customer_import.file_name, progress=progress,
+            workspace=customer_import.workspace,
+            table=table,
+            mapping=customer_import.mapping,
+            actor=Actor(user=customer_import.created_by),
+            name=customer_import.file_name,
+            progress=progress,
         )
     except ServiceError as exc:
         _fail(import_id, exc.code)
@@ -840,9 +1054,15 @@ def run_import(*, import_id: int) -> None:
             write_error_report(result.errors, out)
         report = str(path.relative_to(settings.DATA_DIR))
     CustomerImport.objects.filter(pk=import_id).update(
-        status=ImportStatus.DONE, total_rows=result.total_rows, processed_rows=result.processed,
-        created_count=result.created, updated_count=result.updated, unchanged_count=result.unchanged,
-        error_count=result.error_rows, error_report_path=report, finished_at=timezone.now(),
+        status=ImportStatus.DONE,
+        total_rows=result.total_rows,
+        processed_rows=result.processed,
+        created_count=result.created,
+        updated_count=result.updated,
+        unchanged_count=result.unchanged,
+        error_count=result.error_rows,
+        error_report_path=report,
+        finished_at=timezone.now(),
     )
 
 

@@ -50,7 +50,11 @@ def _guess(data: bytes) -> tuple[str, str] | None:
     best = from_bytes(data).best()
     # Single-byte guesses (cp1252, latin-1 …) "decode" anything and would store mojibake as
     # Chinese names, so only the multi-byte encodings people actually send us are trusted.
-    if best is None or best.chaos > _MAX_CHAOS or not best.encoding.startswith(("big5", "utf_16", "utf_32")):
+    if (
+        best is None
+        or best.chaos > _MAX_CHAOS
+        or not best.encoding.startswith(("big5", "utf_16", "utf_32"))
+    ):
         return None
     return str(best), best.encoding
 

@@ -16,8 +16,13 @@ def download(client, **params):
 
 
 def test_an_operator_gets_a_bom_csv_with_masked_identifiers_and_the_export_is_audited(cast):
-    make_customer(workspace=cast.shop, name="王小明", phone="13812341234",
-                  identities={"email": "xiaoming@example.com", "external_id": "u1"}, tags=["VIP"])
+    make_customer(
+        workspace=cast.shop,
+        name="王小明",
+        phone="13812341234",
+        identities={"email": "xiaoming@example.com", "external_id": "u1"},
+        tags=["VIP"],
+    )
 
     response, body = download(signed_in(cast.operator))
 
@@ -26,13 +31,22 @@ def test_an_operator_gets_a_bom_csv_with_masked_identifiers_and_the_export_is_au
     assert body.startswith(b"\xef\xbb\xbf")
     rows = list(csv.DictReader(io.StringIO(body.decode("utf-8-sig"))))
     assert len(rows) == 1
-    assert (rows[0]["姓名"], rows[0]["手机号"], rows[0]["邮箱"], rows[0]["外部 ID"], rows[0]["标签"]) == (
-        "王小明", "138****1234", "x***@example.com", "u1", "VIP")
+    assert (
+        rows[0]["姓名"],
+        rows[0]["手机号"],
+        rows[0]["邮箱"],
+        rows[0]["外部 ID"],
+        rows[0]["标签"],
+    ) == ("王小明", "138****1234", "x***@example.com", "u1", "VIP")
     assert "13812341234" not in body.decode("utf-8-sig")
     entry = AuditEntry.objects.get(workspace=cast.shop, action=AuditAction.EXPORT)
     assert entry.actor == cast.operator
-    assert entry.detail == {"format": "csv", "rows": 1, "pii": False,
-                            "filters": {"q": "", "lifecycle_stage": "", "tag": "", "is_seed": None}}
+    assert entry.detail == {
+        "format": "csv",
+        "rows": 1,
+        "pii": False,
+        "filters": {"q": "", "lifecycle_stage": "", "tag": "", "is_seed": None},
+    }
 
 
 def test_an_owner_may_see_identifiers_in_full(cast):
@@ -41,11 +55,19 @@ def test_an_owner_may_see_identifiers_in_full(cast):
     _response, body = download(signed_in(cast.owner))
 
     assert "13812341234" in body.decode("utf-8-sig")
-    assert AuditEntry.objects.get(workspace=cast.shop, action=AuditAction.EXPORT).detail["pii"] is True
+    assert (
+        AuditEntry.objects.get(workspace=cast.shop, action=AuditAction.EXPORT).detail["pii"] is True
+    )
 
 
 def test_the_export_uses_the_list_filters(cast):
-    make_customer(workspace=cast.shop, name="王小明", phone="13800000001", lifecycle_stage="loyal", tags=["VIP"])
+    make_customer(
+        workspace=cast.shop,
+        name="王小明",
+        phone="13800000001",
+        lifecycle_stage="loyal",
+        tags=["VIP"],
+    )
     make_customer(workspace=cast.shop, name="王大明", phone="13800000002", lifecycle_stage="loyal")
     make_customer(workspace=cast.shop, name="李四", phone="13800000003")
 

@@ -20,7 +20,9 @@ def run(*args):
 
 
 def test_the_cli_imports_a_file_with_a_progress_bar(cast, tmp_path):
-    path = make_customer_file(tmp_path / "会员.csv", [["姓名", "手机号"], ["张三", "13800000001"]], encoding="gbk")
+    path = make_customer_file(
+        tmp_path / "会员.csv", [["姓名", "手机号"], ["张三", "13800000001"]], encoding="gbk"
+    )
 
     error, out, err = run("import", str(path), "--workspace", "chayu")
 
@@ -31,9 +33,15 @@ def test_the_cli_imports_a_file_with_a_progress_bar(cast, tmp_path):
 
 
 def test_the_cli_names_file_line_and_field_of_each_bad_row_and_fails(cast, tmp_path):
-    path = make_customer_file(tmp_path / "a.csv", [
-        ["姓名", "手机号", "生命周期"], ["张三", "13800000001", "new"], ["李四", "abc", "new"], ["王五", "13800000003", "睡着"],
-    ])
+    path = make_customer_file(
+        tmp_path / "a.csv",
+        [
+            ["姓名", "手机号", "生命周期"],
+            ["张三", "13800000001", "new"],
+            ["李四", "abc", "new"],
+            ["王五", "13800000003", "睡着"],
+        ],
+    )
 
     error, _out, err = run("import", str(path), "--workspace", "chayu")
 
@@ -49,7 +57,10 @@ def test_the_cli_refuses_an_unreadable_file_naming_file_line_and_code(cast, tmp_
 
     error, _out, _err = run("import", str(path), "--workspace", "chayu")
 
-    assert str(error) == f"{path}:2: not readable as UTF-8, GBK or GB18030 (byte 17) [file_encoding_unreadable]"
+    assert (
+        str(error)
+        == f"{path}:2: not readable as UTF-8, GBK or GB18030 (byte 17) [file_encoding_unreadable]"
+    )
 
 
 def test_the_cli_takes_an_explicit_mapping_and_a_sheet(cast, tmp_path):
@@ -61,8 +72,16 @@ def test_the_cli_takes_an_explicit_mapping_and_a_sheet(cast, tmp_path):
     sheet.append(["张三", "13800000001"])
     workbook.save(tmp_path / "a.xlsx")
 
-    error, _out, _err = run("import", str(tmp_path / "a.xlsx"), "--workspace", "chayu", "--sheet", "名单",
-                            "--mapping", "客户=name,联系=phone")
+    error, _out, _err = run(
+        "import",
+        str(tmp_path / "a.xlsx"),
+        "--workspace",
+        "chayu",
+        "--sheet",
+        "名单",
+        "--mapping",
+        "客户=name,联系=phone",
+    )
 
     assert error is None
     assert Customer.objects.get(workspace=cast.shop).name == "张三"
@@ -90,7 +109,9 @@ def test_the_cli_exports_a_filtered_list_in_full_and_audits_it(cast, tmp_path):
     make_customer(workspace=cast.shop, name="李四", phone="13800000002")
     out_path = tmp_path / "out.csv"
 
-    error, out, _err = run("export", "--workspace", "chayu", "--stage", "loyal", "--out", str(out_path))
+    error, out, _err = run(
+        "export", "--workspace", "chayu", "--stage", "loyal", "--out", str(out_path)
+    )
 
     assert error is None and "1 customers" in out
     text = out_path.read_bytes().decode("utf-8")

@@ -24,7 +24,9 @@ class Command(BaseCommand):
         imp = actions.add_parser("import", help="import customers from a .csv or .xlsx file")
         imp.add_argument("file")
         imp.add_argument("--workspace", required=True, help="workspace slug")
-        imp.add_argument("--mapping", default="", help="'column=field,…' (default: guessed from the header)")
+        imp.add_argument(
+            "--mapping", default="", help="'column=field,…' (default: guessed from the header)"
+        )
         imp.add_argument("--sheet", default="", help="XLSX sheet name (default: the first)")
         imp.add_argument("--dry-run", action="store_true", help="check every row, store nothing")
         exp = actions.add_parser("export", help="export customers to CSV (identifiers in full)")
@@ -44,16 +46,23 @@ class Command(BaseCommand):
         else:
             self.export(workspace, **options)
 
-    def import_file(self, workspace: Workspace, *, file: str, mapping: str, sheet: str, dry_run: bool,
-                    **_: Any) -> None:
+    def import_file(
+        self, workspace: Workspace, *, file: str, mapping: str, sheet: str, dry_run: bool, **_: Any
+    ) -> None:
         path = Path(file)
         if not path.is_file():
             raise CommandError(f"{file}: no such file")
         try:
             table = importing.open_table(path, name=file, sheet=sheet)
             result = importing.import_table(
-                workspace=workspace, table=table, actor=Actor(), name=file, dry_run=dry_run,
-                mapping=parse_mapping(mapping) if mapping else importing.suggest_mapping(table.header, workspace=workspace),
+                workspace=workspace,
+                table=table,
+                actor=Actor(),
+                name=file,
+                dry_run=dry_run,
+                mapping=parse_mapping(mapping)
+                if mapping
+                else importing.suggest_mapping(table.header, workspace=workspace),
                 progress=self.progress,
             )
         except ServiceError as exc:
@@ -74,14 +83,20 @@ class Command(BaseCommand):
     def progress(self, processed: int, total: int) -> None:
         share = processed / total if total else 1
         filled = int(BAR_WIDTH * share)
-        self.stderr.write(f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%} {processed}/{total}",
-                          ending="")
+        self.stderr.write(
+            f"\r[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {share:4.0%} {processed}/{total}",
+            ending="",
+        )
         self.stderr.flush()
 
-    def export(self, workspace: Workspace, *, stage: str, tag: str, q: str, out: str, **_: Any) -> None:
+    def export(
+        self, workspace: Workspace, *, stage: str, tag: str, q: str, out: str, **_: Any
+    ) -> None:
         filters = customers_selectors.CustomerFilters(q=q, lifecycle_stage=stage, tag=tag)
         # Whoever runs the CLI has the server's files, and with them the data: nothing to mask.
-        lines = exporting.export_customers_csv(workspace=workspace, filters=filters, actor=Actor(), reveal_pii=True)
+        lines = exporting.export_customers_csv(
+            workspace=workspace, filters=filters, actor=Actor(), reveal_pii=True
+        )
         count = -1
         with open(out, "w", encoding="utf-8", newline="") as handle:
             for line in lines:
