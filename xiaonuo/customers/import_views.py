@@ -1,6 +1,8 @@
 """Console pages for importing customers from a file and exporting a list to CSV."""
 
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from typing import Any
+
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -9,6 +11,7 @@ from django.utils.translation import gettext_lazy
 from xiaonuo.accounts.auth import has_perm, workspace_required
 from xiaonuo.accounts.permissions import Perm
 from xiaonuo.accounts.services import Actor
+from xiaonuo.accounts.views import ConsoleRequest
 from xiaonuo.customers import exporting, importing
 from xiaonuo.customers import selectors as customers_selectors
 from xiaonuo.customers.importing import ImportErrorCode
@@ -23,7 +26,7 @@ from xiaonuo.customers.models import (
 from xiaonuo.lib.errors import NotFound, ServiceError
 
 # What people read for each file-level error; the code is shown too, for support.
-_ERROR_MESSAGES = {
+_ERROR_MESSAGES: dict[str, Any] = {
     ImportErrorCode.FILE_ENCODING_UNREADABLE: gettext_lazy(
         "无法识别文件的编码。请另存为 UTF-8 或 GBK 编码的 CSV 后再上传。"
     ),
@@ -51,7 +54,7 @@ def _error_text(exc: ServiceError) -> str:
     return f"{_ERROR_MESSAGES.get(exc.code, exc.message)} ({exc.code})"
 
 
-def _get_import(request: HttpRequest, import_id: int) -> CustomerImport:
+def _get_import(request: ConsoleRequest, import_id: int) -> CustomerImport:
     try:
         return importing.get_import(workspace=request.workspace, import_id=import_id)
     except NotFound:
@@ -59,7 +62,7 @@ def _get_import(request: HttpRequest, import_id: int) -> CustomerImport:
 
 
 @workspace_required(Perm.IMPORT_CUSTOMERS)
-def import_upload(request: HttpRequest) -> HttpResponse:
+def import_upload(request: ConsoleRequest) -> HttpResponse:
     error = ""
     if request.method == "POST":
         upload = request.FILES.get("file")
@@ -95,7 +98,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @workspace_required(Perm.IMPORT_CUSTOMERS)
-def import_mapping(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_mapping(request: ConsoleRequest, import_id: int) -> HttpResponse:
     customer_import = _get_import(request, import_id)
     if customer_import.started_at is not None:
         return redirect("customers:import_progress", customer_import.pk)
@@ -140,7 +143,7 @@ def import_mapping(request: HttpRequest, import_id: int) -> HttpResponse:
     )
 
 
-def _target_choices(request: HttpRequest) -> list[tuple[str, str]]:
+def _target_choices(request: ConsoleRequest) -> list[tuple[str, str]]:
     labels: dict[str, str] = {
         **{k: str(v) for k, v in _FIELD_LABELS.items()},
         **{
@@ -166,7 +169,7 @@ def _target_choices(request: HttpRequest) -> list[tuple[str, str]]:
 
 
 @workspace_required(Perm.IMPORT_CUSTOMERS)
-def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
+def import_progress(request: ConsoleRequest, import_id: int) -> HttpResponse:
     customer_import = _get_import(request, import_id)
     total = max(customer_import.total_rows, customer_import.processed_rows)
     finished = customer_import.status in (ImportStatus.DONE, ImportStatus.FAILED)
@@ -185,8 +188,9 @@ def import_progress(request: HttpRequest, import_id: int) -> HttpResponse:
     return render(request, "customers/import_progress.html", context)
 
 
-@workspace_required(Perm.IMPORT_CUSTOMERS)
-def import_errors(request: HttpRequest, import_id: int) -> FileResponse:
+# workspace_required is typed for HttpResponse; a streamed response works the same at run time.
+@workspace_required(Perm.IMPORT_CUSTOMERS)  # type: ignore[arg-type]
+def import_errors(request: ConsoleRequest, import_id: int) -> FileResponse:
     customer_import = _get_import(request, import_id)
     if not customer_import.error_report_path:
         raise Http404
@@ -199,8 +203,8 @@ def import_errors(request: HttpRequest, import_id: int) -> FileResponse:
     )
 
 
-@workspace_required(Perm.EXPORT_CUSTOMERS)
-def customer_export(request: HttpRequest) -> StreamingHttpResponse:
+@workspace_required(Perm.EXPORT_CUSTOMERS)  # type: ignore[arg-type]
+def customer_export(request: ConsoleRequest) -> StreamingHttpResponse:
     stage = request.GET.get("stage", "")
     filters = customers_selectors.CustomerFilters(
         q=request.GET.get("q", "")[:200],

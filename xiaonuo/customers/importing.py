@@ -771,7 +771,7 @@ class _ChunkWriter:
             _update_many(
                 Customer, [*_CUSTOMER_FIELDS, "attributes", "consent", "updated_at"], changed
             )
-        created_at = _prepare(Identity._meta.get_field("created_at"), now)
+        created_at = _prepare(_field(Identity, "created_at"), now)
         _insert_many(
             Identity,
             ["workspace", "customer", "kind", "value", "created_at"],
@@ -813,7 +813,7 @@ def _insert_many(
     if not rows:
         return
     ops = connection.ops
-    fields = [model._meta.get_field(name) for name in field_names]
+    fields = [_field(model, name) for name in field_names]
     on_conflict = OnConflict.IGNORE if ignore_conflicts else None
     suffix = ops.on_conflict_suffix_sql(fields, on_conflict, [], []) or ""
     sql = (
@@ -822,6 +822,11 @@ def _insert_many(
     )
     with connection.cursor() as cursor:
         cursor.executemany(sql, rows)
+
+
+def _field(model: Any, name: str) -> Any:
+    """A concrete field (with a ``column``) of ``model``."""
+    return model._meta.get_field(name)
 
 
 def _prepare(field: Any, value: Any) -> Any:
@@ -838,12 +843,10 @@ def _insert_customers(
         raise RuntimeError("The database cannot return ids of bulk-inserted rows")
     ops = connection.ops
     names = [*_CUSTOMER_FIELDS, "attributes", "consent"]
-    fields = [
-        Customer._meta.get_field(n) for n in ("workspace", *names, "created_at", "updated_at")
-    ]
+    fields = [_field(Customer, n) for n in ("workspace", *names, "created_at", "updated_at")]
     stamp = _prepare(fields[-1], now)
     empty = _prepare(fields[-3], {})  # most imported customers have no attributes or consent
-    json_fields = [Customer._meta.get_field("attributes"), Customer._meta.get_field("consent")]
+    json_fields = [_field(Customer, "attributes"), _field(Customer, "consent")]
     rows = [
         (
             workspace.pk,
@@ -879,7 +882,7 @@ def _prepare_json(field: Any, value: dict[str, Any], empty: Any) -> Any:
 
 def _update_many(model: Any, field_names: list[str], objects: list[Any]) -> None:
     ops = connection.ops
-    fields = [model._meta.get_field(name) for name in field_names]
+    fields = [_field(model, name) for name in field_names]
     sql = (
         f"UPDATE {ops.quote_name(model._meta.db_table)} SET "  # noqa: S608 (quoted names from model meta)
         f"{', '.join(f'{ops.quote_name(f.column)} = %s' for f in fields)} WHERE {ops.quote_name('id')} = %s"
