@@ -21,7 +21,7 @@ import io
 import itertools
 import re
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Generator, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -178,7 +178,8 @@ _FALSE = {"false", "0", "no", "n", "否", "不", "×"}
 class Table:
     header: list[str]
     rows: Iterator[tuple[int, list[str]]]  # (line as people see it in the file, cells)
-    total: int  # data rows; for XLSX the sheet's declared size, which may count blank rows
+    total: int  # an estimate of data rows, for the progress bar
+    close: Callable[[], None] = lambda: None  # releases the file when not read to the end
 
 
 def open_table(path: Path, *, name: str = "", sheet: str = "") -> Table:
@@ -244,14 +245,8 @@ def _xlsx_table(path: Path, *, name: str, sheet: str) -> Table:
     except ServiceError:
         workbook.close()
         raise
-    total = max((worksheet.max_row or 1) - 1, 0)
-    if total == 0:
-        workbook.close()
-        raise ServiceError(
-            ImportErrorCode.FILE_EMPTY, f"{name}: the sheet has a header but no rows"
-        )
 
-    def data_rows() -> Iterator[tuple[int, list[str]]]:
+    def data_rows() -> Generator[tuple[int, list[str]], None, None]:
         try:
             for line, values in enumerate(rows, start=2):
                 cells = [_cell_text(v) for v in values]
@@ -260,7 +255,17 @@ def _xlsx_table(path: Path, *, name: str, sheet: str) -> Table:
         finally:
             workbook.close()
 
-    return Table(header=header, rows=data_rows(), total=total)
+    body = data_rows()
+    first_row = next(body, None)  # closes the workbook when there is none
+    if first_row is None:
+        raise ServiceError(
+            ImportErrorCode.FILE_EMPTY, f"{name}: the sheet has a header but no rows"
+        )
+    # The sheet's declared size, when the writing tool recorded one; the result has the count.
+    total = max((worksheet.max_row or 0) - 1, 1)
+    return Table(
+        header=header, rows=itertools.chain([first_row], body), total=total, close=body.close
+    )
 
 
 def _cell_text(value: Any) -> str:
@@ -290,9 +295,7 @@ def _header(cells: list[str], *, name: str) -> list[str]:
 
 def close_table(table: Table) -> None:
     """Release the file of a table that was not read to the end (an open XLSX workbook)."""
-    close = getattr(table.rows, "close", None)
-    if close is not None:
-        close()
+    table.close()
 
 
 def preview(path: Path, *, name: str, sheet: str = "") -> tuple[list[str], list[list[str]]]:

@@ -190,3 +190,22 @@ def test_common_chinese_and_english_headers_are_mapped_automatically(cast):
         "标签": "tags",
         "生命周期": "lifecycle_stage",
     }
+
+
+def test_an_xlsx_sheet_with_only_a_header_is_refused_as_empty(cast, tmp_path):
+    path = make_customer_file(tmp_path / "a.xlsx", [["姓名", "手机"]])
+
+    with pytest.raises(ServiceError) as caught:
+        importing.open_table(path)
+
+    assert caught.value.code == "file_empty"
+
+
+def test_a_file_that_is_not_really_xlsx_is_refused(cast, tmp_path):
+    path = tmp_path / "a.xlsx"
+    path.write_bytes("姓名,手机\n张三,13800000001\n".encode())
+
+    with pytest.raises(ServiceError) as caught:
+        importing.open_table(path)
+
+    assert caught.value.code == "file_format_unsupported"
