@@ -35,6 +35,7 @@ LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "zh-hans", ("zh-hans", "en"))
 
 # --- Derived --------------------------------------------------------------------------------
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+(DATA_DIR / "static").mkdir(exist_ok=True)  # collectstatic fills it; whitenoise wants it to exist
 if not SECRET_KEY:
     if not DEBUG and env_bool("XIAONUO_REQUIRE_SECRET_KEY", False):
         raise ImproperlyConfigured("SECRET_KEY must be set in production")

@@ -8,6 +8,7 @@ from xiaonuo.lib.errors import ServiceError
 
 _PHONE_JUNK = re.compile(r"[\s\-()（）.]")
 _PHONE = re.compile(r"^\+?\d{5,20}$")
+_KINDS = frozenset(IdentityKind.values)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -32,7 +33,7 @@ def normalise(kind: str, value: str) -> str:
         return value.lower()
     if kind == IdentityKind.QQ and not value.isdigit():
         raise ServiceError(CustomersError.IDENTITY_INVALID, f"Not a QQ number: {value!r}", field=kind)
-    if kind not in IdentityKind.values:
+    if kind not in _KINDS:
         raise ServiceError(CustomersError.IDENTITY_INVALID, f"Unknown identity kind {kind!r}", field=kind)
     if len(value) > 200:
         raise ServiceError(CustomersError.IDENTITY_INVALID, f"{kind} is longer than 200 characters", field=kind)
