@@ -6,13 +6,29 @@ from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from ninja.security import HttpBearer
 
 from xiaonuo.accounts import selectors as accounts_selectors
-from xiaonuo.accounts.models import ApiKey
+from xiaonuo.accounts.models import ApiKey, Membership, User, Workspace
 from xiaonuo.accounts.permissions import Perm, can
+from xiaonuo.lib.errors import NotFound
+
+
+class ConsoleRequest(HttpRequest):
+    """The request a ``workspace_required`` view receives: a signed-in member of a workspace
+    (set by ``CurrentWorkspaceMiddleware``). For type checking only."""
+
+    user: User
+    workspace: Workspace
+    membership: Membership
+
+
+class ApiRequest(HttpRequest):
+    """The request an API endpoint receives: ``auth`` is the caller's API key. Typing only."""
+
+    auth: ApiKey
 
 
 class ApiKeyAuth(HttpBearer):
@@ -34,7 +50,11 @@ def workspace_required(perm: Perm | None = None) -> Callable[[Callable[..., Http
                 return redirect("accounts:no_workspace")
             if perm is not None and not can(membership.role, perm):
                 raise PermissionDenied()
-            return view(request, *args, **kwargs)
+            try:
+                return view(request, *args, **kwargs)
+            except NotFound:
+                # Another workspace's id is "not found", never "forbidden": existence must not leak.
+                raise Http404 from None
 
         return wrapper
 

@@ -21,7 +21,7 @@ from django.views.decorators.http import require_POST
 
 from xiaonuo.accounts import selectors as accounts_selectors
 from xiaonuo.accounts import services as accounts_services
-from xiaonuo.accounts.auth import has_perm, workspace_required
+from xiaonuo.accounts.auth import ConsoleRequest, has_perm, workspace_required
 from xiaonuo.accounts.exceptions import AccountsError
 from xiaonuo.accounts.forms import ApiKeyForm, InviteForm, InviteSignupForm, RoleForm
 from xiaonuo.accounts.models import Membership, User, Workspace
@@ -30,28 +30,6 @@ from xiaonuo.accounts.services import Actor
 from xiaonuo.lib.errors import NotFound, ServiceError
 
 AUDIT_PAGE_SIZE = 50
-
-
-class ConsoleRequest(HttpRequest):
-    """The request a ``workspace_required`` view receives: a signed-in member of a workspace
-    (set by ``CurrentWorkspaceMiddleware``). For type checking only."""
-
-    user: User
-    workspace: Workspace
-    membership: Membership
-
-
-def not_found_as_404(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
-    """Console views: a service's NotFound (wrong id, or another workspace's id) becomes a 404."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except NotFound:
-            raise Http404 from None
-
-    return wrapper
 
 
 @login_required
@@ -96,7 +74,6 @@ def _render_members(
 
 @require_POST
 @workspace_required(Perm.MANAGE_STAFF)
-@not_found_as_404
 def change_role(request: ConsoleRequest, membership_id: int) -> HttpResponse:
     form = RoleForm(request.POST)
     if not form.is_valid():
@@ -203,7 +180,6 @@ def api_keys(request: ConsoleRequest) -> HttpResponse:
 
 @require_POST
 @workspace_required(Perm.MANAGE_API_KEYS)
-@not_found_as_404
 def revoke_api_key(request: ConsoleRequest, api_key_id: int) -> HttpResponse:
     accounts_services.revoke_api_key(
         workspace=request.workspace, api_key_id=api_key_id, actor=Actor(user=request.user)

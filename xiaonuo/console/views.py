@@ -10,7 +10,7 @@ from xiaonuo.accounts import selectors as accounts_selectors
 from xiaonuo.accounts.auth import workspace_required
 from xiaonuo.accounts.middleware import SESSION_KEY
 from xiaonuo.accounts.permissions import Perm
-from xiaonuo.accounts.views import ConsoleRequest, not_found_as_404
+from xiaonuo.accounts.auth import ConsoleRequest
 from xiaonuo.console import selectors as console_selectors
 from xiaonuo.console.navigation import AREAS_BY_SLUG
 from xiaonuo.customers import selectors as customers_selectors
@@ -64,7 +64,6 @@ def switch_workspace(request: ConsoleRequest) -> HttpResponse:
 
 
 @workspace_required(Perm.VIEW_CUSTOMERS)
-@not_found_as_404
 def customer_timeline(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     customer = customers_selectors.get_customer(
         workspace=request.workspace, customer_id=customer_id

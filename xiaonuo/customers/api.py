@@ -1,6 +1,6 @@
-from django.http import HttpRequest
 from ninja import Query, Router, Schema, Status
 
+from xiaonuo.accounts.auth import ApiRequest
 from xiaonuo.accounts.services import Actor
 from xiaonuo.customers import selectors as customers_selectors
 from xiaonuo.customers import services as customers_services
@@ -39,7 +39,7 @@ class LookupQuery(Schema):
 
 
 @router.get("/customers", response=CustomerList, summary="Look a customer up by an identity")
-def lookup_customers(request: HttpRequest, query: Query[LookupQuery]) -> dict:
+def lookup_customers(request: ApiRequest, query: Query[LookupQuery]) -> dict:
     given = {k: v for k, v in query.dict().items() if v}
     if len(given) != 1:
         raise ServiceError("lookup_needs_one_identity",
@@ -53,13 +53,13 @@ def lookup_customers(request: HttpRequest, query: Query[LookupQuery]) -> dict:
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut)
-def get_customer(request: HttpRequest, customer_id: int) -> dict:
+def get_customer(request: ApiRequest, customer_id: int) -> dict:
     customer = customers_selectors.get_customer_profile(workspace=request.auth.workspace, customer_id=customer_id)
     return customer_out(customer)
 
 
 @router.patch("/customers/{customer_id}", response=CustomerOut)
-def patch_customer(request: HttpRequest, customer_id: int, payload: CustomerPatch) -> dict:
+def patch_customer(request: ApiRequest, customer_id: int, payload: CustomerPatch) -> dict:
     data = payload.dict(exclude_unset=True)
     changes = CustomerChanges(**{**data, "identities": data.get("identities") or {}})
     workspace = request.auth.workspace
@@ -68,7 +68,7 @@ def patch_customer(request: HttpRequest, customer_id: int, payload: CustomerPatc
 
 
 @router.delete("/customers/{customer_id}", response={204: None}, summary="Erase a customer (privacy request)")
-def delete_customer(request: HttpRequest, customer_id: int) -> Status:
+def delete_customer(request: ApiRequest, customer_id: int) -> Status:
     customers_services.erase_customer(
         workspace=request.auth.workspace, customer_id=customer_id, actor=Actor(api_key=request.auth)
     )

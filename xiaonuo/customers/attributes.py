@@ -16,7 +16,7 @@ def coerce_value(definition: AttributeDefinition, raw: Any) -> Any:
     if raw is None or raw == "":
         return None
     try:
-        return _COERCERS[definition.type](definition, raw)
+        return _COERCERS[AttributeType(definition.type)](definition, raw)
     except (ValueError, TypeError) as exc:
         raise ServiceError(
             CustomersError.ATTRIBUTE_INVALID,

@@ -44,6 +44,18 @@ class Gender(models.TextChoices):
     FEMALE = "female", _("女")
 
 
+class Tag(models.Model):
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("标签"), max_length=50)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="tag_unique")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Customer(models.Model):
     """One person across every channel: the user 360."""
 
@@ -57,7 +69,7 @@ class Customer(models.Model):
     is_seed = models.BooleanField(_("种子用户"), default=False)
     attributes = models.JSONField(_("自定义属性"), default=dict, blank=True)
     consent = models.JSONField(_("授权"), default=dict, blank=True)  # {purpose: true/false}
-    tags = models.ManyToManyField("Tag", related_name="customers", blank=True)
+    tags = models.ManyToManyField(Tag, related_name="customers", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -91,18 +103,6 @@ class Identity(models.Model):
             # Search "by any identity": one probe on value, whatever its kind; also phone prefixes.
             models.Index(fields=["workspace", "value"], name="identity_ws_value"),
         ]
-
-
-class Tag(models.Model):
-    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    name = models.CharField(_("标签"), max_length=50)
-
-    class Meta:
-        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="tag_unique")]
-        ordering = ["name"]
-
-    def __str__(self) -> str:
-        return self.name
 
 
 class AttributeType(models.TextChoices):

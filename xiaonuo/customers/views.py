@@ -18,7 +18,7 @@ from django.views.decorators.http import require_POST
 from xiaonuo.accounts.auth import has_perm, workspace_required
 from xiaonuo.accounts.permissions import Perm
 from xiaonuo.accounts.services import Actor
-from xiaonuo.accounts.views import ConsoleRequest, not_found_as_404
+from xiaonuo.accounts.auth import ConsoleRequest
 from xiaonuo.customers import selectors as customers_selectors
 from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.exceptions import CustomersError
@@ -156,14 +156,12 @@ def _render_detail(
 
 
 @workspace_required(Perm.VIEW_CUSTOMERS)
-@not_found_as_404
 def customer_detail(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     return _render_detail(request, customer_id)
 
 
 @require_POST
 @workspace_required(Perm.EDIT_CUSTOMERS)
-@not_found_as_404
 def customer_edit(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     form = CustomerEditForm(request.POST)
     if not form.is_valid():
@@ -189,7 +187,6 @@ def customer_edit(request: ConsoleRequest, customer_id: int) -> HttpResponse:
 
 @require_POST
 @workspace_required(Perm.REVEAL_PII)
-@not_found_as_404
 def reveal_identity(request: ConsoleRequest, customer_id: int, identity_id: int) -> HttpResponse:
     value = customers_services.reveal_identity(
         workspace=request.workspace,
@@ -203,7 +200,6 @@ def reveal_identity(request: ConsoleRequest, customer_id: int, identity_id: int)
 
 
 @workspace_required(Perm.MERGE_CUSTOMERS)
-@not_found_as_404
 def customer_merge(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     """GET: pick the customer to fold in (by id or search), then confirm. POST: merge."""
     customer = customers_selectors.get_customer_profile(
@@ -258,7 +254,6 @@ def _first_masked_phone(customer: Customer) -> str:
 
 
 @workspace_required(Perm.ERASE_CUSTOMERS)
-@not_found_as_404
 def customer_erase(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     customer = customers_selectors.get_customer(
         workspace=request.workspace, customer_id=customer_id

@@ -1,20 +1,21 @@
-from django.http import HttpRequest
 from django.utils import timezone
+from django.db.models import QuerySet
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
+from xiaonuo.accounts.auth import ApiRequest
 from xiaonuo.accounts.services import Actor
 from xiaonuo.customers import selectors as customers_selectors
 from xiaonuo.events import selectors as events_selectors
 from xiaonuo.events import services as events_services
-from xiaonuo.events.models import EventType
+from xiaonuo.events.models import Event, EventType
 from xiaonuo.events.schemas import AcceptedOut, EventBatchIn, EventIn, EventOut
 from xiaonuo.events.services import IncomingEvent
 
 router = Router(tags=["events"])
 
 
-def _ingest(request: HttpRequest, payload: EventIn | EventBatchIn, default_type: EventType) -> Status:
+def _ingest(request: ApiRequest, payload: EventIn | EventBatchIn, default_type: EventType) -> Status:
     items = payload.batch if isinstance(payload, EventBatchIn) else [payload]
     incoming = [
         IncomingEvent(
@@ -39,18 +40,18 @@ def _ingest(request: HttpRequest, payload: EventIn | EventBatchIn, default_type:
 
 
 @router.post("/track", response={202: AcceptedOut}, summary="Record what users did (one event or a batch)")
-def track(request: HttpRequest, payload: EventBatchIn | EventIn) -> Status:
+def track(request: ApiRequest, payload: EventBatchIn | EventIn) -> Status:
     return _ingest(request, payload, EventType.TRACK)
 
 
 @router.post("/identify", response={202: AcceptedOut}, summary="Say who users are (one or a batch)")
-def identify(request: HttpRequest, payload: EventBatchIn | EventIn) -> Status:
+def identify(request: ApiRequest, payload: EventBatchIn | EventIn) -> Status:
     return _ingest(request, payload, EventType.IDENTIFY)
 
 
 @router.get("/customers/{customer_id}/events", response=list[EventOut], summary="A customer's events, newest first")
 @paginate(LimitOffsetPagination)
-def customer_events(request: HttpRequest, customer_id: int) -> list:
+def customer_events(request: ApiRequest, customer_id: int) -> QuerySet[Event]:
     workspace = request.auth.workspace
     customers_selectors.get_customer(workspace=workspace, customer_id=customer_id)
     return events_selectors.list_customer_events(workspace=workspace, customer_id=customer_id)

@@ -25,7 +25,7 @@ MAX_CLOCK_SKEW = timedelta(days=1)
 # Identify traits that map onto the profile; other traits stay on the identify event itself
 # and become attributes only if the workspace declared them.
 _EVENT_TYPES = frozenset(EventType.values)
-_PROFILE_TRAITS = ("name", "gender", "city")
+_PROFILE_TRAITS = ("name", "gender", "city")  # fields of CustomerChanges
 _IDENTITY_TRAITS = {
     "phone": IdentityKind.PHONE,
     "email": IdentityKind.EMAIL,
@@ -100,11 +100,11 @@ def ingest_events(*, workspace: Workspace, items: list[IncomingEvent], actor: Ac
             return IngestResult(accepted=0, duplicates=duplicates)
         customer_of = _resolve_customers(workspace=workspace, items=fresh)
         for item in fresh:
-            if item.type == EventType.IDENTIFY:
-                survivor = _apply_identify(
-                    workspace=workspace, item=item, customer_id=customer_of[item.message_id], actor=actor
+            customer_id = customer_of[item.message_id]
+            if item.type == EventType.IDENTIFY and customer_id is not None:  # identify always has one
+                customer_of[item.message_id] = _apply_identify(
+                    workspace=workspace, item=item, customer_id=customer_id, actor=actor
                 )
-                customer_of[item.message_id] = survivor
         rows = [
             Event(
                 workspace=workspace,
@@ -171,9 +171,8 @@ def _apply_identify(*, workspace: Workspace, item: IncomingEvent, customer_id: i
     belongs to someone else means both records are this person, so they are merged (audited).
     Returns the customer id the event belongs to."""
     traits = item.traits
-    changes = CustomerChanges(
-        **{name: str(traits[name]) for name in _PROFILE_TRAITS if traits.get(name) not in (None, "")},
-    )
+    profile = {name: str(traits[name]) for name in _PROFILE_TRAITS if traits.get(name) not in (None, "")}
+    changes = CustomerChanges(name=profile.get("name"), gender=profile.get("gender"), city=profile.get("city"))
     customers_services.update_customer(workspace=workspace, customer_id=customer_id, changes=changes)
     links = [(kind, str(traits[key])) for key, kind in _IDENTITY_TRAITS.items() if traits.get(key)]
     if item.user_id and item.anonymous_id:
