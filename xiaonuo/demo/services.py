@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from xiaonuo.accounts import services as accounts_services
-from xiaonuo.accounts.models import Workspace
+from xiaonuo.accounts.models import User, Workspace
 from xiaonuo.accounts.permissions import Role
 from xiaonuo.accounts.services import Actor
 from xiaonuo.customers import services as customers_services
@@ -68,18 +68,28 @@ def create_demo(*, seed: int = 1, customers: int = 20_000, events: int = 500_000
     # Midnight today (Shanghai), so that the same seed on the same day gives identical data.
     now = now or datetime.combine(timezone.localdate(), datetime.min.time(), tzinfo=SHANGHAI)
     workspace = _create_workspace_and_staff()
-    _declare_attributes(workspace)
-    tags = {name: Tag.objects.create(workspace=workspace, name=name).pk for name in TAGS}
-    sim = Simulation(seed=seed, now=now, events_per_customer=events / max(customers, 1))
-    made_customers = made_events = 0
-    for start in range(0, customers, BLOCK):
-        members = sim.members(start, min(BLOCK, customers - start))
-        _store_members(workspace, members, tags)
-        made_customers += len(members)
-        made_events += bulk.bulk_load_events(workspace=workspace, rows=sim.events(members)).loaded
-    _, secret = accounts_services.create_api_key(workspace=workspace, name="演示密钥", actor=Actor())
+    try:
+        _declare_attributes(workspace)
+        tags = {name: Tag.objects.create(workspace=workspace, name=name).pk for name in TAGS}
+        sim = Simulation(seed=seed, now=now, events_per_customer=events / max(customers, 1))
+        made_customers = made_events = 0
+        for start in range(0, customers, BLOCK):
+            members = sim.members(start, min(BLOCK, customers - start))
+            _store_members(workspace, members, tags)
+            made_customers += len(members)
+            made_events += bulk.bulk_load_events(workspace=workspace, rows=sim.events(members)).loaded
+        _, secret = accounts_services.create_api_key(workspace=workspace, name="演示密钥", actor=Actor())
+    except BaseException:
+        # Blocks commit as they go; a half-built demo would make the next `--if-empty` skip it.
+        _remove_demo(workspace)
+        raise
     return DemoResult(workspace=workspace, created=True, customers=made_customers, events=made_events,
                       api_key=secret)
+
+
+def _remove_demo(workspace: Workspace) -> None:
+    User.objects.filter(username__in=[username for username, *_ in STAFF]).delete()
+    workspace.delete()
 
 
 def _create_workspace_and_staff() -> Workspace:

@@ -77,3 +77,19 @@ def test_if_empty_leaves_an_existing_demo_alone():
 
     assert "already there" in output
     assert Event.objects.count() == count
+
+
+def test_a_demo_that_fails_half_way_leaves_nothing_behind(monkeypatch):
+    def broken(**_):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(demo_services.bulk, "bulk_load_events", broken)
+
+    with pytest.raises(RuntimeError):
+        make_demo()
+
+    from xiaonuo.accounts.models import User, Workspace
+
+    assert not Workspace.objects.filter(slug="chaxiaoman").exists()
+    assert not User.objects.filter(username="demo").exists()
+    assert Customer.objects.count() == 0
