@@ -88,4 +88,4 @@ def email(rng: random.Random, name: str, number: int) -> str:
     domain = EMAIL_DOMAIN.pick(rng)
     if domain in ("qq.com", "foxmail.com"):
         return f"{rng.randrange(10**7, 10**10)}@{domain}"
-    return f"{_PINYIN.get(name[:1], 'user')}{number % 100000}@{domain}"
+    return f"{_PINYIN.get(name[:1], 'user')}{number}@{domain}"

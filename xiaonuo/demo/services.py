@@ -7,7 +7,7 @@ their events go through the bulk loader.
 """
 
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
@@ -142,7 +142,7 @@ class Simulation:
         # About 6.5 events a visit (measured); members visit in proportion to their appetite and tenure.
         self.visits_per_customer = max(events_per_customer / 6.5, 0.2)
         self.day_weight = [_day_weight((self.start + timedelta(days=d)).astimezone(SHANGHAI).date()) for d in range(DAYS)]
-        self.phones: set[str] = set()
+        self.taken: set[str] = set()
 
     def members(self, start: int, count: int) -> list[Member]:
         rng = random.Random(f"{self.seed}-members-{start}")
@@ -158,20 +158,17 @@ class Simulation:
         first, last = max(joined_day, 0), churn_day if churn_day is not None else DAYS - 1
         expected = self.visits_per_customer * appetite * (last - first + 1) / (DAYS * 0.62)
         visits = self._visit_times(rng, first, last, expected)
-        phone = people.phone(rng)
-        while phone in self.phones:
-            phone = people.phone(rng)
-        self.phones.add(phone)
         name = people.person_name(rng, gender)
-        identities = {IdentityKind.EXTERNAL_ID: f"CY{number:08d}", IdentityKind.PHONE: phone}
+        identities = {IdentityKind.EXTERNAL_ID: f"CY{number:08d}",
+                      IdentityKind.PHONE: self._unique(lambda: people.phone(rng))}
         if rng.random() < 0.85:
             identities[IdentityKind.OPENID] = people.openid(rng)
             if rng.random() < 0.7:
                 identities[IdentityKind.UNIONID] = people.openid(rng, "oUn")
         if rng.random() < 0.18:
-            identities[IdentityKind.EMAIL] = people.email(rng, name, number)
+            identities[IdentityKind.EMAIL] = self._unique(lambda: people.email(rng, name, number))
         if rng.random() < 0.12:
-            identities[IdentityKind.QQ] = str(rng.randrange(10**6, 3 * 10**9))
+            identities[IdentityKind.QQ] = self._unique(lambda: str(rng.randrange(10**6, 3 * 10**9)))
         orders = sum(1 for _ in visits if rng.random() < 0.8)
         spent = round(orders * rng.uniform(16, 30), 1)
         invites = rng.choices([0, 1, 2, 5], [88, 7, 3, 2])[0] if visits else 0
@@ -193,6 +190,15 @@ class Simulation:
                      "wechat": IdentityKind.OPENID in identities, "analytics": rng.random() < 0.9},
             tags=tags, is_seed=rng.random() < 0.03,
         )
+
+    def _unique(self, make: Callable[[], str]) -> str:
+        """A value no earlier member has: random phones, QQ numbers and mailboxes do collide at
+        a million members (the birthday problem), and an identity belongs to one customer."""
+        value = make()
+        while value in self.taken:
+            value = make()
+        self.taken.add(value)
+        return value
 
     def _visit_times(self, rng: random.Random, first: int, last: int, expected: float) -> list[datetime]:
         """Visits spread over the member's active days, following their own purchase cycle and
