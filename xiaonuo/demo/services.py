@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from xiaonuo.accounts import services as accounts_services
@@ -294,14 +294,24 @@ def _store_members(workspace: Workspace, members: list[Member], tags: dict[str, 
                      attributes={**m.attributes, "home_store": m.store, "member_since": m.joined.date().isoformat()})
             for m in members
         ], batch_size=2000)
-        Identity.objects.bulk_create([
-            Identity(workspace=workspace, customer_id=c.pk, kind=kind, value=value)
+        # Identities and tag links are three quarters of the rows; Django's bulk_create spends
+        # about 70 µs preparing each, the driver's executemany a few.
+        now = timezone.now()
+        identity_rows = [
+            (workspace.pk, c.pk, kind, value, now)
             for c, m in zip(created, members, strict=True) for kind, value in m.identities.items()
-        ], batch_size=2000)
-        through = Customer.tags.through
-        through.objects.bulk_create([
-            through(customer_id=c.pk, tag_id=tags[t]) for c, m in zip(created, members, strict=True) for t in m.tags
-        ], batch_size=5000)
+        ]
+        tag_rows = [(c.pk, tags[t]) for c, m in zip(created, members, strict=True) for t in m.tags]
+        with connection.cursor() as cursor:
+            cursor.executemany(_insert_sql(Identity, ["workspace", "customer", "kind", "value", "created_at"]),
+                               identity_rows)
+            cursor.executemany(_insert_sql(Customer.tags.through, ["customer", "tag"]), tag_rows)
+
+
+def _insert_sql(model: type[models.Model], fields: list[str]) -> str:
+    columns = ", ".join(model._meta.get_field(f).column for f in fields)
+    return (f"INSERT INTO {model._meta.db_table} ({columns}) "  # noqa: S608 - names from the models
+            f"VALUES ({', '.join(['%s'] * len(fields))})")
 
 
 def _day_weight(day: date) -> float:
