@@ -148,10 +148,19 @@ def ensure_customers_for_identities(
         created = Customer.objects.bulk_create([Customer(workspace=workspace) for _ in missing])
         if any(c.pk is None for c in created):  # backends without RETURNING for bulk inserts
             raise RuntimeError("The database did not return ids for new customers")
+        # Two requests may meet the same new user at once. Sorted inserts cannot deadlock; on a
+        # conflict the identity stored first wins and our customer for it is removed again.
         Identity.objects.bulk_create(
-            [Identity(workspace=workspace, customer=c, kind=kind, value=v) for c, v in zip(created, missing, strict=True)]
+            [Identity(workspace=workspace, customer=c, kind=kind, value=v) for c, v in zip(created, missing, strict=True)],
+            ignore_conflicts=True,
         )
-        found.update({v: c.pk for c, v in zip(created, missing, strict=True)})
+        owners = dict(
+            Identity.objects.filter(workspace=workspace, kind=kind, value__in=missing).values_list("value", "customer_id")
+        )
+        losers = [c.pk for c, v in zip(created, missing, strict=True) if owners[v] != c.pk]
+        if losers:
+            Customer.objects.filter(workspace=workspace, pk__in=losers).delete()
+        found.update(owners)
     return found
 
 
