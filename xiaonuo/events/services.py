@@ -15,7 +15,9 @@ from xiaonuo.customers.identities import normalise
 from xiaonuo.customers.models import Identity, IdentityKind
 from xiaonuo.customers.services import CustomerChanges
 from xiaonuo.events.exceptions import EventsError
+from xiaonuo.events import storage
 from xiaonuo.events.models import Event, EventType
+from xiaonuo.events.storage import EventRecord
 from xiaonuo.lib.errors import ServiceError
 
 MAX_BATCH = 1000
@@ -95,9 +97,10 @@ def ingest_events(*, workspace: Workspace, items: list[IncomingEvent], actor: Ac
     for item in items:
         item.message_id = item.message_id or str(uuid.uuid4())
     with transaction.atomic():
-        fresh, duplicates = _drop_duplicates(workspace=workspace, items=items)
-        if not fresh:
-            return IngestResult(accepted=0, duplicates=duplicates)
+        # An identify changes a profile, so a repeated one is recognised before it is applied;
+        # plain track events are deduplicated by the insert itself.
+        has_identify = any(item.type == EventType.IDENTIFY for item in items)
+        fresh = _drop_duplicates(workspace=workspace, items=items) if has_identify else items
         customer_of = _resolve_customers(workspace=workspace, items=fresh)
         for item in fresh:
             customer_id = customer_of[item.message_id]
@@ -105,9 +108,8 @@ def ingest_events(*, workspace: Workspace, items: list[IncomingEvent], actor: Ac
                 customer_of[item.message_id] = _apply_identify(
                     workspace=workspace, item=item, customer_id=customer_id, actor=actor
                 )
-        rows = [
-            Event(
-                workspace=workspace,
+        records = [
+            EventRecord(
                 customer_id=customer_of.get(item.message_id),
                 type=item.type,
                 name=item.event if item.type == EventType.TRACK else "",
@@ -116,16 +118,14 @@ def ingest_events(*, workspace: Workspace, items: list[IncomingEvent], actor: Ac
                 anonymous_id=item.anonymous_id,
                 message_id=item.message_id,
                 timestamp=item.timestamp or now,
-                received_at=now,
             )
             for item in fresh
         ]
-        # A concurrent request with the same ids may have committed between the check and here.
-        Event.objects.bulk_create(rows, ignore_conflicts=True, batch_size=500)
-    return IngestResult(accepted=len(fresh), duplicates=duplicates)
+        accepted = storage.insert_events(workspace_id=workspace.pk, records=records, received_at=now)
+    return IngestResult(accepted=accepted, duplicates=len(items) - accepted)
 
 
-def _drop_duplicates(*, workspace: Workspace, items: list[IncomingEvent]) -> tuple[list[IncomingEvent], int]:
+def _drop_duplicates(*, workspace: Workspace, items: list[IncomingEvent]) -> list[IncomingEvent]:
     ids = {item.message_id for item in items}
     stored = set(
         Event.objects.filter(workspace=workspace, message_id__in=ids).values_list("message_id", flat=True)
@@ -137,7 +137,7 @@ def _drop_duplicates(*, workspace: Workspace, items: list[IncomingEvent]) -> tup
             continue
         seen.add(item.message_id)
         fresh.append(item)
-    return fresh, len(items) - len(fresh)
+    return fresh
 
 
 def _resolve_customers(*, workspace: Workspace, items: list[IncomingEvent]) -> dict[str, int | None]:
