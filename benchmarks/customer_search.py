@@ -98,6 +98,7 @@ def percentile(values: list[float], p: float) -> float:
 def data(options: argparse.Namespace):
     if options.data_dir:
         env = {**os.environ, "XIAONUO_DATA_DIR": options.data_dir, "LOG_LEVEL": "WARNING",
+               "DJANGO_SETTINGS_MODULE": "xiaonuo.settings",
                "PYTHONPATH": str(ROOT)}
         env.pop("DATABASE_URL", None)
         xiaonuo(env, "migrate", "--verbosity", "0")
