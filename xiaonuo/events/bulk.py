@@ -1,12 +1,7 @@
 """Loading event history in bulk: files from another system, and the demo's generated history.
 
-The API path (``services.ingest_events``) is built for batches of 1,000 and goes through the
-ORM. History comes in millions, so this path talks to the database driver directly:
-
-- SQLite: ``executemany`` of ``INSERT OR IGNORE`` in one transaction per chunk;
-- PostgreSQL: ``COPY`` into a temporary table, then ``INSERT … ON CONFLICT DO NOTHING``.
-
-Both keep the unique (workspace, message_id) index as the idempotency guard, so loading the same
+Rows are written through ``events.storage`` (the driver-level writer the API uses too), in one
+transaction per chunk of CHUNK_ROWS rather than per API batch of 1,000. Both keep the unique (workspace, message_id) index as the idempotency guard, so loading the same
 file twice stores each event once. Customers are resolved per chunk exactly like the API does
 (``ensure_customers_for_identities``), so loaded events join the same people.
 
@@ -19,13 +14,13 @@ import hashlib
 import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
-from operator import itemgetter
+from datetime import datetime, timedelta
+from operator import attrgetter
 from pathlib import Path
 from typing import Any
 
 import orjson
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
@@ -33,7 +28,8 @@ from xiaonuo.accounts.services import Actor
 from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.models import Identity, IdentityKind
 from xiaonuo.events import services as events_services
-from xiaonuo.events.models import Event, EventType
+from xiaonuo.events import storage as events_storage
+from xiaonuo.events.models import EventType
 
 # 20,000 rows keep each SQLite write transaction under about 0.1 s (other writers wait at most
 # that long) and the identity lookup's IN list under SQLite's 32,766 variable limit.
@@ -129,11 +125,18 @@ def _load_chunk(*, workspace: Workspace, rows: list[EventRow], result: LoadResul
                 workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, value__in=anonymous
             ).values_list("value", "customer_id")
         ) if anonymous else {}
-        received = timezone.now()
-        if connection.vendor == "postgresql":
-            inserted = _insert_postgres(workspace.pk, rows, customer_of_user, customer_of_anonymous, received)
-        else:
-            inserted = _insert_sqlite(workspace.pk, rows, customer_of_user, customer_of_anonymous, received)
+        records = [
+            events_storage.EventRecord(
+                customer_id=customer_of_user[r.user_id] if r.user_id else customer_of_anonymous.get(r.anonymous_id),
+                type=r.type, name=r.event, properties=r.properties, user_id=r.user_id,
+                anonymous_id=r.anonymous_id, message_id=r.message_id, timestamp=r.timestamp,
+            )
+            for r in rows
+        ]
+        # In time order the (workspace, timestamp) index is written page by page, not at random.
+        records.sort(key=attrgetter("timestamp"))
+        inserted = events_storage.insert_events(workspace_id=workspace.pk, records=records,
+                                                received_at=timezone.now())
     result.loaded += inserted
     result.duplicates += len(rows) - inserted
 
@@ -152,77 +155,6 @@ def _ingest_identifies(*, workspace: Workspace, rows: list[EventRow]) -> events_
         accepted += ingested.accepted
         duplicates += ingested.duplicates
     return events_services.IngestResult(accepted=accepted, duplicates=duplicates)
-
-
-_COLUMNS = ("workspace_id", "customer_id", "type", "name", "properties", "user_id", "anonymous_id",
-            "message_id", "timestamp", "received_at")
-
-
-def _insert_sqlite(
-    workspace_id: int, rows: list[EventRow], by_user: dict[str, int], by_anonymous: dict[str, int],
-    received: datetime,
-) -> int:
-    # Django stores datetimes on SQLite as naive UTC text, "YYYY-MM-DD HH:MM:SS.ffffff".
-    received_text = _sqlite_time(received)
-    dumps = orjson.dumps
-    values = [
-        (
-            workspace_id,
-            by_user[r.user_id] if r.user_id else by_anonymous.get(r.anonymous_id),
-            r.type, r.event, dumps(r.properties).decode(), r.user_id, r.anonymous_id, r.message_id,
-            _sqlite_time(r.timestamp), received_text,
-        )
-        for r in rows
-    ]
-    # In time order the (workspace, timestamp) index is written page by page instead of at random.
-    values.sort(key=itemgetter(8))
-    sql = (
-        f"INSERT OR IGNORE INTO {Event._meta.db_table} ({', '.join(_COLUMNS)}) "  # noqa: S608 - fixed names
-        f"VALUES ({', '.join('?' * len(_COLUMNS))})"
-    )
-    cursor = connection.connection.cursor()
-    try:
-        cursor.executemany(sql, values)
-        # For executemany, sqlite3 sums the rows each statement changed: ignored ones count 0.
-        return cursor.rowcount
-    finally:
-        cursor.close()
-
-
-def _sqlite_time(value: datetime) -> str:
-    if value.tzinfo is not UTC:
-        value = value.astimezone(UTC)
-    return value.isoformat(" ")[:-6]  # without "+00:00"
-
-
-def _insert_postgres(
-    workspace_id: int, rows: list[EventRow], by_user: dict[str, int], by_anonymous: dict[str, int],
-    received: datetime,
-) -> int:
-    table = Event._meta.db_table
-    columns = ", ".join(_COLUMNS)
-    dumps = orjson.dumps
-    with connection.cursor() as django_cursor:
-        cursor = django_cursor.cursor  # the psycopg cursor, inside Django's transaction
-        # ON COMMIT DROP: the staging table lives for this chunk's transaction only.
-        cursor.execute(
-            f"CREATE TEMP TABLE _event_load ON COMMIT DROP AS SELECT {columns} FROM {table} WITH NO DATA"  # noqa: S608
-        )
-        with cursor.copy(f"COPY _event_load ({columns}) FROM STDIN") as copy:
-            for r in rows:
-                copy.write_row((
-                    workspace_id,
-                    by_user[r.user_id] if r.user_id else by_anonymous.get(r.anonymous_id),
-                    r.type, r.event, dumps(r.properties).decode(), r.user_id, r.anonymous_id, r.message_id,
-                    r.timestamp, received,
-                ))
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _event_load "  # noqa: S608
-            "ON CONFLICT (workspace_id, message_id) DO NOTHING"
-        )
-        inserted = cursor.rowcount
-        cursor.execute("DROP TABLE _event_load")
-    return inserted
 
 
 # --- Files ------------------------------------------------------------------------------------
