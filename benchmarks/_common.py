@@ -47,8 +47,13 @@ def pg_version() -> str:
 def environment(backend: str, name: str = "xiaonuo_bench") -> Iterator[dict[str, str]]:
     """Environment variables for a fresh, migrated Xiaonuo on ``backend`` (sqlite|postgres)."""
     with tempfile.TemporaryDirectory(prefix="xiaonuo-bench-") as data_dir:
-        env = {**os.environ, "XIAONUO_DATA_DIR": data_dir, "DJANGO_SETTINGS_MODULE": "xiaonuo.settings",
-               "LOG_LEVEL": "WARNING", "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "XIAONUO_DATA_DIR": data_dir,
+            "DJANGO_SETTINGS_MODULE": "xiaonuo.settings",
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(ROOT),
+        }
         if backend == "postgres":
             import psycopg
 
@@ -70,8 +75,14 @@ def environment(backend: str, name: str = "xiaonuo_bench") -> Iterator[dict[str,
 
 
 def xiaonuo(env: dict[str, str], *args: str, capture: bool = False) -> str:
-    done = subprocess.run([PYTHON, "-m", "xiaonuo.cli", *args], env=env, cwd=ROOT, check=True,
-                          capture_output=capture, text=True)
+    done = subprocess.run(
+        [PYTHON, "-m", "xiaonuo.cli", *args],
+        env=env,
+        cwd=ROOT,
+        check=True,
+        capture_output=capture,
+        text=True,
+    )
     return done.stdout if capture else ""
 
 
@@ -87,17 +98,27 @@ def django_setup(env: dict[str, str]) -> None:
 def write_section(title: str, body: str) -> None:
     """Replace (or add) the ``## title`` section of docs/benchmarks.md."""
     DOC.parent.mkdir(exist_ok=True)
-    text = DOC.read_text() if DOC.exists() else (
-        "# Benchmarks\n\nWritten by the scripts in `benchmarks/`; each section says how to re-run it.\n"
-        "Numbers are measured, misses included. Targets are from DESIGN.md §6.\n"
+    text = (
+        DOC.read_text()
+        if DOC.exists()
+        else (
+            "# Benchmarks\n\nWritten by the scripts in `benchmarks/`; each section says how to re-run it.\n"
+            "Numbers are measured, misses included. Targets are from DESIGN.md §6.\n"
+        )
     )
-    command = "python " + " ".join(shlex.quote(a) for a in [os.path.relpath(sys.argv[0], ROOT), *sys.argv[1:]])
+    command = "python " + " ".join(
+        shlex.quote(a) for a in [os.path.relpath(sys.argv[0], ROOT), *sys.argv[1:]]
+    )
     section = (
         f"## {title}\n\n"
         f"- Date: {datetime.now(UTC):%Y-%m-%d %H:%M} UTC\n- Machine: {machine()}\n- Command: `{command}`\n\n"
         f"{body.strip()}\n"
     )
     pattern = re.compile(rf"^## {re.escape(title)}\n.*?(?=^## |\Z)", re.S | re.M)
-    text = pattern.sub(lambda _: section + "\n", text) if pattern.search(text) else text.rstrip() + "\n\n" + section
+    text = (
+        pattern.sub(lambda _: section + "\n", text)
+        if pattern.search(text)
+        else text.rstrip() + "\n\n" + section
+    )
     DOC.write_text(text.rstrip() + "\n")
     print(f"wrote the '{title}' section of {DOC.relative_to(ROOT)}")

@@ -29,21 +29,41 @@ def write_file(path: Path, events: int, users: int, tag: str = "bench") -> None:
     start = datetime(2026, 5, 1, tzinfo=UTC)
     with path.open("w", newline="", encoding="utf-8") as f:
         out = csv.writer(f)
-        out.writerow(["type", "user_id", "anonymous_id", "event", "properties", "timestamp", "message_id"])
+        out.writerow(
+            ["type", "user_id", "anonymous_id", "event", "properties", "timestamp", "message_id"]
+        )
         # An export from another system is in time order, as here.
         seconds = sorted(rng.randrange(180 * 86400) for _ in range(events))
         for i in range(events):
             name = rng.choice(EVENTS)
-            props = f'{{"product":"{rng.choice(PRODUCTS)}","amount":{rng.randint(9, 40)}}}' if name == "下单" else "{}"
+            props = (
+                f'{{"product":"{rng.choice(PRODUCTS)}","amount":{rng.randint(9, 40)}}}'
+                if name == "下单"
+                else "{}"
+            )
             ts = start + timedelta(seconds=seconds[i])
-            out.writerow(["track", f"M{rng.randrange(users):08d}", "", name, props, ts.isoformat(), f"{tag}-{i}"])
+            out.writerow(
+                [
+                    "track",
+                    f"M{rng.randrange(users):08d}",
+                    "",
+                    name,
+                    props,
+                    ts.isoformat(),
+                    f"{tag}-{i}",
+                ]
+            )
 
 
 def run(backend: str, paths: list[Path]) -> list[float]:
     """events/s for each file in turn, imported into the same workspace."""
     with environment(backend) as env:
-        xiaonuo(env, "shell", "-c",
-                "from xiaonuo.accounts import services as s; s.create_workspace(slug='bench', name='压测')")
+        xiaonuo(
+            env,
+            "shell",
+            "-c",
+            "from xiaonuo.accounts import services as s; s.create_workspace(slug='bench', name='压测')",
+        )
         rates = []
         for path in paths:
             started = time.perf_counter()
@@ -69,7 +89,9 @@ def main() -> None:
         for backend in options.backend.split(","):
             first, again, known = run(backend, [first_file, first_file, second_file])
             verdict = "met" if max(first, known) >= 200_000 else "missed"
-            rows.append(f"| {backend} | {first:,.0f} | {known:,.0f} | {again:,.0f} | ≥ 200,000 ({verdict}) |")
+            rows.append(
+                f"| {backend} | {first:,.0f} | {known:,.0f} | {again:,.0f} | ≥ 200,000 ({verdict}) |"
+            )
     write_section(
         "Bulk import (`xiaonuo events import`)",
         f"A CSV of {options.events:,} track events by {options.users:,} users (all new customers), "
@@ -77,8 +99,7 @@ def main() -> None:
         "insert, commit). Then the same file again (all duplicates), then a second file of new events "
         "by the same (now known) users.\n\n"
         "| Database | New users, events/s | Known users, events/s | Re-import (duplicates), events/s | Target |\n"
-        "|---|---|---|---|---|\n"
-        + "\n".join(rows),
+        "|---|---|---|---|---|\n" + "\n".join(rows),
     )
 
 

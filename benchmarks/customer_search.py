@@ -38,8 +38,9 @@ class Session:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         self.cookies: dict[str, str] = {}
 
-    def request(self, method: str, path: str, body: str | None = None,
-                headers: dict[str, str] | None = None) -> tuple[int, bytes, float]:
+    def request(
+        self, method: str, path: str, body: str | None = None, headers: dict[str, str] | None = None
+    ) -> tuple[int, bytes, float]:
         headers = dict(headers or {})
         if self.cookies:
             headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
@@ -55,10 +56,22 @@ class Session:
 
     def sign_in(self, username: str, password: str) -> None:
         self.request("GET", "/accounts/login/")
-        form = urllib.parse.urlencode({"username": username, "password": password,
-                                       "csrfmiddlewaretoken": self.cookies["csrftoken"]})
-        status, _, _ = self.request("POST", "/accounts/login/", form, {
-            "Content-Type": "application/x-www-form-urlencoded", "Referer": "http://127.0.0.1/accounts/login/"})
+        form = urllib.parse.urlencode(
+            {
+                "username": username,
+                "password": password,
+                "csrfmiddlewaretoken": self.cookies["csrftoken"],
+            }
+        )
+        status, _, _ = self.request(
+            "POST",
+            "/accounts/login/",
+            form,
+            {
+                "Content-Type": "application/x-www-form-urlencoded",
+                "Referer": "http://127.0.0.1/accounts/login/",
+            },
+        )
         if status != 302 or "sessionid" not in self.cookies:
             raise SystemExit(f"sign-in failed: HTTP {status}")
 
@@ -72,10 +85,20 @@ def samples(rng: random.Random) -> dict[str, list[str]]:
     ws = Workspace.objects.get(slug=demo_services.SLUG)
     top = Customer.objects.filter(workspace=ws).order_by("-id").values_list("id", flat=True).first()
     ids = [rng.randrange(1, top + 1) for _ in range(SAMPLES * 3)]
-    ids = list(Customer.objects.filter(workspace=ws, pk__in=ids).values_list("id", flat=True))[:SAMPLES]
+    ids = list(Customer.objects.filter(workspace=ws, pk__in=ids).values_list("id", flat=True))[
+        :SAMPLES
+    ]
     names = list(Customer.objects.filter(workspace=ws, pk__in=ids).values_list("name", flat=True))
-    phones = list(Identity.objects.filter(workspace=ws, customer_id__in=ids, kind="phone").values_list("value", flat=True))
-    openids = list(Identity.objects.filter(workspace=ws, customer_id__in=ids, kind="openid").values_list("value", flat=True))
+    phones = list(
+        Identity.objects.filter(workspace=ws, customer_id__in=ids, kind="phone").values_list(
+            "value", flat=True
+        )
+    )
+    openids = list(
+        Identity.objects.filter(workspace=ws, customer_id__in=ids, kind="openid").values_list(
+            "value", flat=True
+        )
+    )
     q = lambda v: "/customers/?q=" + urllib.parse.quote(v)  # noqa: E731
     return {
         "console search: surname (王)": [q(n[:1]) for n in names],
@@ -97,9 +120,13 @@ def percentile(values: list[float], p: float) -> float:
 @contextlib.contextmanager
 def data(options: argparse.Namespace):
     if options.data_dir:
-        env = {**os.environ, "XIAONUO_DATA_DIR": options.data_dir, "LOG_LEVEL": "WARNING",
-               "DJANGO_SETTINGS_MODULE": "xiaonuo.settings",
-               "PYTHONPATH": str(ROOT)}
+        env = {
+            **os.environ,
+            "XIAONUO_DATA_DIR": options.data_dir,
+            "LOG_LEVEL": "WARNING",
+            "DJANGO_SETTINGS_MODULE": "xiaonuo.settings",
+            "PYTHONPATH": str(ROOT),
+        }
         env.pop("DATABASE_URL", None)
         xiaonuo(env, "migrate", "--verbosity", "0")
         yield env
@@ -117,8 +144,18 @@ def main() -> None:
     options = parser.parse_args()
     with data(options) as env:
         started = time.perf_counter()
-        print(xiaonuo(env, "demo", "--if-empty", "--customers", str(options.customers),
-                      "--events", str(options.events), capture=True))
+        print(
+            xiaonuo(
+                env,
+                "demo",
+                "--if-empty",
+                "--customers",
+                str(options.customers),
+                "--events",
+                str(options.events),
+                capture=True,
+            )
+        )
         build = time.perf_counter() - started
         django_setup(env)
         from xiaonuo.accounts import services as accounts_services
@@ -126,12 +163,27 @@ def main() -> None:
         from xiaonuo.demo import services as demo_services
 
         workspace = Workspace.objects.get(slug=demo_services.SLUG)
-        _, key = accounts_services.create_api_key(workspace=workspace, name="bench", actor=accounts_services.Actor())
+        _, key = accounts_services.create_api_key(
+            workspace=workspace, name="bench", actor=accounts_services.Actor()
+        )
         kinds = samples(random.Random(11))
         port = free_port()
         server = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "xiaonuo.wsgi:application", "-w", "2", "--bind", f"127.0.0.1:{port}",
-             "--log-level", "warning"], env=env, cwd=ROOT)
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "xiaonuo.wsgi:application",
+                "-w",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
+        )
         try:
             for _ in range(100):
                 with contextlib.suppress(OSError):
@@ -154,8 +206,12 @@ def main() -> None:
                     times.append(elapsed * 1000)
                 p50, p95 = percentile(times, 0.5), percentile(times, 0.95)
                 verdict = "met" if p95 < 100 else "missed"
-                print(f"  {kind}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(times):.0f} ms, non-200: {bad}")
-                rows.append(f"| {kind} | {len(times)} | {p50:.1f} | {p95:.1f} | {max(times):.0f} | {bad} | {verdict} |")
+                print(
+                    f"  {kind}: p50 {p50:.0f} ms, p95 {p95:.0f} ms, max {max(times):.0f} ms, non-200: {bad}"
+                )
+                rows.append(
+                    f"| {kind} | {len(times)} | {p50:.1f} | {p95:.1f} | {max(times):.0f} | {bad} | {verdict} |"
+                )
         finally:
             server.terminate()
             server.wait(30)

@@ -23,26 +23,35 @@ INDEXES = [
     ("unique (workspace, message_id)", "CREATE UNIQUE INDEX u ON e (workspace_id, message_id)"),
     ("(customer, -timestamp)", "CREATE INDEX a ON e (customer_id, timestamp DESC)"),
     ("(workspace, timestamp)", "CREATE INDEX b ON e (workspace_id, timestamp)"),
-    ("partial (workspace, anonymous_id)", "CREATE INDEX c ON e (workspace_id, anonymous_id) WHERE customer_id IS NULL"),
+    (
+        "partial (workspace, anonymous_id)",
+        "CREATE INDEX c ON e (workspace_id, anonymous_id) WHERE customer_id IS NULL",
+    ),
 ]
 
 
 def rate(rows: list[tuple], indexes: int) -> float:
     with tempfile.TemporaryDirectory() as tmp:
         db = sqlite3.connect(Path(tmp) / "e.db", isolation_level=None)
-        db.executescript("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
-                         " PRAGMA temp_store=MEMORY;")
-        db.execute("CREATE TABLE e (id INTEGER PRIMARY KEY AUTOINCREMENT, workspace_id INT, customer_id INT,"
-                   " type TEXT, name TEXT, properties TEXT, user_id TEXT, anonymous_id TEXT, message_id TEXT,"
-                   " timestamp TEXT, received_at TEXT)")
+        db.executescript(
+            "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA cache_size=-65536;"
+            " PRAGMA temp_store=MEMORY;"
+        )
+        db.execute(
+            "CREATE TABLE e (id INTEGER PRIMARY KEY AUTOINCREMENT, workspace_id INT, customer_id INT,"
+            " type TEXT, name TEXT, properties TEXT, user_id TEXT, anonymous_id TEXT, message_id TEXT,"
+            " timestamp TEXT, received_at TEXT)"
+        )
         for _, ddl in INDEXES[:indexes]:
             db.execute(ddl)
         started = time.perf_counter()
         for k in range(0, len(rows), 20_000):
             db.execute("BEGIN")
-            db.executemany("INSERT OR IGNORE INTO e (workspace_id, customer_id, type, name, properties, user_id,"
-                           " anonymous_id, message_id, timestamp, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
-                           rows[k:k + 20_000])
+            db.executemany(
+                "INSERT OR IGNORE INTO e (workspace_id, customer_id, type, name, properties, user_id,"
+                " anonymous_id, message_id, timestamp, received_at) VALUES (?,?,?,?,?,?,?,?,?,?)",
+                rows[k : k + 20_000],
+            )
             db.execute("COMMIT")
         return len(rows) / (time.perf_counter() - started)
 
@@ -53,8 +62,21 @@ def main() -> None:
     options = parser.parse_args()
     rng = random.Random(1)
     seconds = sorted(rng.randrange(180 * 86400) for _ in range(options.rows))
-    rows = [(1, rng.randrange(100_000), "track", "下单", '{"product":"杨枝甘露","amount":19}', f"M{i % 100_000:07d}",
-             "", f"bench-{i}", f"2026-05-01 {seconds[i]:09d}", "2026-11-22 00:00:00") for i in range(options.rows)]
+    rows = [
+        (
+            1,
+            rng.randrange(100_000),
+            "track",
+            "下单",
+            '{"product":"杨枝甘露","amount":19}',
+            f"M{i % 100_000:07d}",
+            "",
+            f"bench-{i}",
+            f"2026-05-01 {seconds[i]:09d}",
+            "2026-11-22 00:00:00",
+        )
+        for i in range(options.rows)
+    ]
     table = []
     for n in range(len(INDEXES) + 1):
         r = rate(rows, n)

@@ -34,14 +34,23 @@ def make_batches(count: int, users: int, tag: str) -> list[bytes]:
     names = ["浏览菜单", "打开小程序", "加入购物车", "下单", "支付成功"]
     bodies = []
     for b in range(count):
-        batch = [{"user_id": f"M{rng.randrange(users):07d}", "event": rng.choice(names),
-                  "properties": {"product": "杨枝甘露", "amount": 19, "store": "长沙五一广场店"},
-                  "timestamp": "2026-11-01T12:00:00+08:00", "message_id": f"{tag}{b}-{i}"} for i in range(BATCH)]
+        batch = [
+            {
+                "user_id": f"M{rng.randrange(users):07d}",
+                "event": rng.choice(names),
+                "properties": {"product": "杨枝甘露", "amount": 19, "store": "长沙五一广场店"},
+                "timestamp": "2026-11-01T12:00:00+08:00",
+                "message_id": f"{tag}{b}-{i}",
+            }
+            for i in range(BATCH)
+        ]
         bodies.append(json.dumps({"batch": batch}, ensure_ascii=False).encode())
     return bodies
 
 
-def post_all(port: int, key: str, bodies: list[bytes], clients: int) -> tuple[float, list[float], list[str]]:
+def post_all(
+    port: int, key: str, bodies: list[bytes], clients: int
+) -> tuple[float, list[float], list[str]]:
     queue = list(reversed(bodies))
     lock = threading.Lock()
     latencies: list[float] = []
@@ -55,8 +64,12 @@ def post_all(port: int, key: str, bodies: list[bytes], clients: int) -> tuple[fl
                     return
                 body = queue.pop()
             started = time.perf_counter()
-            conn.request("POST", "/api/v1/track", body,
-                         {"Authorization": f"Bearer {key}", "Content-Type": "application/json"})
+            conn.request(
+                "POST",
+                "/api/v1/track",
+                body,
+                {"Authorization": f"Bearer {key}", "Content-Type": "application/json"},
+            )
             response = conn.getresponse()
             payload = response.read()
             if response.status != 202:
@@ -77,17 +90,42 @@ def post_all(port: int, key: str, bodies: list[bytes], clients: int) -> tuple[fl
 
 def run(backend: str, batches: int, clients: int) -> dict[str, tuple[float, float, int]]:
     with environment(backend) as env:
-        key = xiaonuo(env, "shell", "-c", (
-            "from xiaonuo.accounts import services as s\n"
-            "ws = s.create_workspace(slug='bench', name='压测')\n"
-            "print(s.create_api_key(workspace=ws, name='bench', actor=s.Actor())[1])"
-        ), capture=True).strip().splitlines()[-1]
+        key = (
+            xiaonuo(
+                env,
+                "shell",
+                "-c",
+                (
+                    "from xiaonuo.accounts import services as s\n"
+                    "ws = s.create_workspace(slug='bench', name='压测')\n"
+                    "print(s.create_api_key(workspace=ws, name='bench', actor=s.Actor())[1])"
+                ),
+                capture=True,
+            )
+            .strip()
+            .splitlines()[-1]
+        )
         port = free_port()
         server = subprocess.Popen(
-            [PYTHON, "-m", "gunicorn", "xiaonuo.wsgi:application", "-w", "2", "--bind", f"127.0.0.1:{port}",
-             "--timeout", "120", "--log-level", "warning"], env=env, cwd=ROOT,
+            [
+                PYTHON,
+                "-m",
+                "gunicorn",
+                "xiaonuo.wsgi:application",
+                "-w",
+                "2",
+                "--bind",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                "120",
+                "--log-level",
+                "warning",
+            ],
+            env=env,
+            cwd=ROOT,
             # Server tracebacks go to a file; failed batches are counted and shown by the client.
-            stderr=open(Path(env["XIAONUO_DATA_DIR"]) / "server.log", "w"))  # noqa: SIM115
+            stderr=open(Path(env["XIAONUO_DATA_DIR"]) / "server.log", "w"),  # noqa: SIM115
+        )
         try:
             for _ in range(100):
                 try:
@@ -116,8 +154,10 @@ def measure(
     rate = len(latencies) * BATCH / elapsed
     latencies.sort()
     p95 = latencies[max(int(len(latencies) * 0.95) - 1, 0)] if latencies else float("nan")
-    print(f"  {backend}, {phase} users: {len(latencies) * BATCH:,} events accepted in {elapsed:.1f} s = {rate:,.0f} events/s, "
-          f"p95 batch {p95 * 1000:.0f} ms, {len(failures)} failed batches")
+    print(
+        f"  {backend}, {phase} users: {len(latencies) * BATCH:,} events accepted in {elapsed:.1f} s = {rate:,.0f} events/s, "
+        f"p95 batch {p95 * 1000:.0f} ms, {len(failures)} failed batches"
+    )
     for failure in sorted(set(f[:120] for f in failures))[:5]:
         print("    ", failure)
     return rate, p95, len(failures)
@@ -132,14 +172,21 @@ def main() -> None:
     rows = []
     for backend in options.backend.split(","):
         for phase, (rate, p95, failed) in run(backend, options.batches, options.clients).items():
-            target = " (target ≥ 20,000: " + ("met)" if rate >= 20_000 else "missed)") if backend == "sqlite" else ""
-            rows.append(f"| {backend} | {phase} | {rate:,.0f}{target} | {p95 * 1000:.0f} | {failed} of {options.batches} |")
+            target = (
+                " (target ≥ 20,000: " + ("met)" if rate >= 20_000 else "missed)")
+                if backend == "sqlite"
+                else ""
+            )
+            rows.append(
+                f"| {backend} | {phase} | {rate:,.0f}{target} | {p95 * 1000:.0f} | {failed} of {options.batches} |"
+            )
     write_section(
         "Track API (`POST /api/v1/track`, batches of 1,000)",
         f"gunicorn with 2 workers on a fresh database; {options.batches} batches of 1,000 events from "
         f"{options.clients} client threads in a separate process (http.client, keep-alive), users drawn "
         "from 50,000 ids (first sight creates the customer).\n\n"
-        "| Database | Users | Events/s (accepted) | p95 per batch, ms | Failed batches |\n|---|---|---|---|---|\n" + "\n".join(rows),
+        "| Database | Users | Events/s (accepted) | p95 per batch, ms | Failed batches |\n|---|---|---|---|---|\n"
+        + "\n".join(rows),
     )
 
 

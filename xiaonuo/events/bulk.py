@@ -117,39 +117,59 @@ def _load_chunk(*, workspace: Workspace, rows: list[EventRow], result: LoadResul
         if not rows:
             return
         customer_of_user = customers_services.ensure_customers_for_identities(
-            workspace=workspace, kind=IdentityKind.EXTERNAL_ID, values={r.user_id for r in rows if r.user_id}
+            workspace=workspace,
+            kind=IdentityKind.EXTERNAL_ID,
+            values={r.user_id for r in rows if r.user_id},
         )
         anonymous = {r.anonymous_id for r in rows if not r.user_id and r.anonymous_id}
-        customer_of_anonymous = dict(
-            Identity.objects.filter(
-                workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, value__in=anonymous
-            ).values_list("value", "customer_id")
-        ) if anonymous else {}
+        customer_of_anonymous = (
+            dict(
+                Identity.objects.filter(
+                    workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, value__in=anonymous
+                ).values_list("value", "customer_id")
+            )
+            if anonymous
+            else {}
+        )
         records = [
             events_storage.EventRecord(
-                customer_id=customer_of_user[r.user_id] if r.user_id else customer_of_anonymous.get(r.anonymous_id),
-                type=r.type, name=r.event, properties=r.properties, user_id=r.user_id,
-                anonymous_id=r.anonymous_id, message_id=r.message_id, timestamp=r.timestamp,
+                customer_id=customer_of_user[r.user_id]
+                if r.user_id
+                else customer_of_anonymous.get(r.anonymous_id),
+                type=r.type,
+                name=r.event,
+                properties=r.properties,
+                user_id=r.user_id,
+                anonymous_id=r.anonymous_id,
+                message_id=r.message_id,
+                timestamp=r.timestamp,
             )
             for r in rows
         ]
         # In time order the (workspace, timestamp) index is written page by page, not at random.
         records.sort(key=attrgetter("timestamp"))
-        inserted = events_storage.insert_events(workspace_id=workspace.pk, records=records,
-                                                received_at=timezone.now())
+        inserted = events_storage.insert_events(
+            workspace_id=workspace.pk, records=records, received_at=timezone.now()
+        )
     result.loaded += inserted
     result.duplicates += len(rows) - inserted
 
 
-def _ingest_identifies(*, workspace: Workspace, rows: list[EventRow]) -> events_services.IngestResult:
+def _ingest_identifies(
+    *, workspace: Workspace, rows: list[EventRow]
+) -> events_services.IngestResult:
     accepted = duplicates = 0
     for start in range(0, len(rows), events_services.MAX_BATCH):
         batch = [
             events_services.IncomingEvent(
-                type=r.type, user_id=r.user_id, anonymous_id=r.anonymous_id, traits=r.traits or r.properties,
-                timestamp=r.timestamp, message_id=r.message_id,
+                type=r.type,
+                user_id=r.user_id,
+                anonymous_id=r.anonymous_id,
+                traits=r.traits or r.properties,
+                timestamp=r.timestamp,
+                message_id=r.message_id,
             )
-            for r in rows[start:start + events_services.MAX_BATCH]
+            for r in rows[start : start + events_services.MAX_BATCH]
         ]
         ingested = events_services.ingest_events(workspace=workspace, items=batch, actor=Actor())
         accepted += ingested.accepted
@@ -174,11 +194,15 @@ def import_event_file(*, workspace: Workspace, path: Path, format: str | None = 
                     kept = None  # too big to keep: parse again for the load
             continue
         error_count += len(parsed)
-        errors.extend(LineError(line, f, reason) for f, reason in parsed[: MAX_ERRORS - len(errors)])
+        errors.extend(
+            LineError(line, f, reason) for f, reason in parsed[: MAX_ERRORS - len(errors)]
+        )
     if error_count:
         raise InvalidEventFile(path, errors[:MAX_ERRORS], error_count)
-    rows: Iterable[EventRow] = kept if kept is not None else (
-        p for _, p in parse_event_file(path=path, format=format) if isinstance(p, EventRow)
+    rows: Iterable[EventRow] = (
+        kept
+        if kept is not None
+        else (p for _, p in parse_event_file(path=path, format=format) if isinstance(p, EventRow))
     )
     return bulk_load_events(workspace=workspace, rows=rows)
 
@@ -241,7 +265,15 @@ def _parse_csv(text: io.TextIOWrapper) -> Iterator[ParsedLine]:
     header = [h.strip().lower() for h in header]
     missing = [c for c in ("user_id", "event", "timestamp") if c not in header]
     if missing:
-        yield 1, [("header", f"missing column(s) {', '.join(missing)}; expected {','.join(CSV_COLUMNS)}")]
+        yield (
+            1,
+            [
+                (
+                    "header",
+                    f"missing column(s) {', '.join(missing)}; expected {','.join(CSV_COLUMNS)}",
+                )
+            ],
+        )
         return
     latest = timezone.now() + MAX_CLOCK_SKEW
     for values in reader:
@@ -268,7 +300,9 @@ _TRACK, _IDENTIFY = str(EventType.TRACK.value), str(EventType.IDENTIFY.value)
 _TEXT_FIELDS = ("user_id", "anonymous_id", "event", "message_id")
 
 
-def _row_from_fields(data: dict[str, Any], content: bytes, latest: datetime) -> "EventRow | list[tuple[str, str]]":
+def _row_from_fields(
+    data: dict[str, Any], content: bytes, latest: datetime
+) -> "EventRow | list[tuple[str, str]]":
     errors: list[tuple[str, str]] = []
     kind = data.get("type") or _TRACK
     if kind != _TRACK and kind != _IDENTIFY:
@@ -289,12 +323,20 @@ def _row_from_fields(data: dict[str, Any], content: bytes, latest: datetime) -> 
     if kind == _IDENTIFY and not errors:
         # Identity traits (phone, email …) are checked exactly as the API checks them.
         probe = events_services.IncomingEvent(type=kind, user_id="-", traits=traits)
-        errors.extend((e["field"], e["message"]) for e in events_services.check_events([probe], now=latest - MAX_CLOCK_SKEW))
+        errors.extend(
+            (e["field"], e["message"])
+            for e in events_services.check_events([probe], now=latest - MAX_CLOCK_SKEW)
+        )
     if errors or timestamp is None:
         return errors
     return EventRow(
-        type=kind, event=event, user_id=user_id, anonymous_id=anonymous_id,
-        properties=properties, traits=traits, timestamp=timestamp,
+        type=kind,
+        event=event,
+        user_id=user_id,
+        anonymous_id=anonymous_id,
+        properties=properties,
+        traits=traits,
+        timestamp=timestamp,
         # No id given: one derived from the line's content, so importing the file again finds it.
         message_id=message_id or "imp-" + hashlib.blake2b(content, digest_size=16).hexdigest(),
     )

@@ -19,10 +19,17 @@ def make_demo(*extra: str) -> str:
 
 
 def snapshot() -> tuple[list, list, list]:
-    customers = list(Customer.objects.order_by("id").values_list(
-        "name", "gender", "city", "lifecycle_stage", "is_seed", "attributes", "consent"))
+    customers = list(
+        Customer.objects.order_by("id").values_list(
+            "name", "gender", "city", "lifecycle_stage", "is_seed", "attributes", "consent"
+        )
+    )
     identities = list(Identity.objects.order_by("id").values_list("kind", "value"))
-    events = list(Event.objects.order_by("message_id").values_list("message_id", "name", "properties", "timestamp"))
+    events = list(
+        Event.objects.order_by("message_id").values_list(
+            "message_id", "name", "properties", "timestamp"
+        )
+    )
     return customers, identities, events
 
 

@@ -13,13 +13,15 @@ CSV_HEADER = "type,user_id,anonymous_id,event,properties,timestamp,message_id\n"
 CSV_BODY = (
     'track,m-1,,下单,"{""amount"": 28, ""product"": ""杨枝甘露""}",2026-10-01T12:30:00+08:00,e-1\n'
     "track,m-2,,浏览菜单,,2026-10-01T15:00:00,\n"
-    'track,,dev-9,打开小程序,{},2026-10-02T09:00:00Z,e-3\n'
+    "track,,dev-9,打开小程序,{},2026-10-02T09:00:00Z,e-3\n"
 )
 
 
 def run_import(path, *extra):
     out, err = io.StringIO(), io.StringIO()
-    call_command("events", "import", str(path), "--workspace", "chayu", *extra, stdout=out, stderr=err)
+    call_command(
+        "events", "import", str(path), "--workspace", "chayu", *extra, stdout=out, stderr=err
+    )
     return out.getvalue()
 
 
@@ -34,7 +36,10 @@ def test_a_csv_file_is_loaded_with_its_customers(cast, tmp_path):
     assert order.name == "下单"
     assert order.properties == {"amount": 28, "product": "杨枝甘露"}
     assert order.timestamp.isoformat() == "2026-10-01T04:30:00+00:00"
-    assert order.customer_id == Identity.objects.get(workspace=cast.shop, kind="external_id", value="m-1").customer_id
+    assert (
+        order.customer_id
+        == Identity.objects.get(workspace=cast.shop, kind="external_id", value="m-1").customer_id
+    )
     # A naive time is the workspace's local time (Asia/Shanghai), as in the API.
     browse = Event.objects.get(workspace=cast.shop, name="浏览菜单")
     assert browse.timestamp.isoformat() == "2026-10-01T07:00:00+00:00"
@@ -45,16 +50,30 @@ def test_a_csv_file_is_loaded_with_its_customers(cast, tmp_path):
 def test_a_jsonl_file_uses_the_api_keys(cast, tmp_path):
     path = tmp_path / "history.jsonl"
     lines = [
-        {"user_id": "m-1", "event": "下单", "properties": {"amount": 18}, "timestamp": "2026-10-01T12:00:00+08:00"},
-        {"type": "identify", "user_id": "m-1", "traits": {"name": "陈静", "phone": "13800138000"},
-         "timestamp": "2026-10-01T12:01:00+08:00", "message_id": "id-1"},
+        {
+            "user_id": "m-1",
+            "event": "下单",
+            "properties": {"amount": 18},
+            "timestamp": "2026-10-01T12:00:00+08:00",
+        },
+        {
+            "type": "identify",
+            "user_id": "m-1",
+            "traits": {"name": "陈静", "phone": "13800138000"},
+            "timestamp": "2026-10-01T12:01:00+08:00",
+            "message_id": "id-1",
+        },
     ]
-    path.write_text("\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8")
+    path.write_text(
+        "\n".join(json.dumps(x, ensure_ascii=False) for x in lines) + "\n", encoding="utf-8"
+    )
 
     output = run_import(path)
 
     assert "2 events stored" in output
-    customer_id = Identity.objects.get(workspace=cast.shop, kind="external_id", value="m-1").customer_id
+    customer_id = Identity.objects.get(
+        workspace=cast.shop, kind="external_id", value="m-1"
+    ).customer_id
     assert Event.objects.filter(workspace=cast.shop, customer_id=customer_id).count() == 2
     assert Identity.objects.get(workspace=cast.shop, kind="phone").customer_id == customer_id
 

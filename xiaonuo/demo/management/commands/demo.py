@@ -11,13 +11,21 @@ from xiaonuo.demo import services as demo_services
 
 
 class Command(BaseCommand):
-    help = "Create the demo workspace: a tea-drink chain with members, staff and six months of events."
+    help = (
+        "Create the demo workspace: a tea-drink chain with members, staff and six months of events."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--seed", type=int, default=1, help="same seed, same data (default 1)")
-        parser.add_argument("--scale", choices=sorted(demo_services.SCALES), default="default",
-                            help="default: 20k customers, 500k events; reference: 1M and 10M (benchmarks)")
-        parser.add_argument("--if-empty", action="store_true", help="do nothing if the demo workspace exists")
+        parser.add_argument(
+            "--scale",
+            choices=sorted(demo_services.SCALES),
+            default="default",
+            help="default: 20k customers, 500k events; reference: 1M and 10M (benchmarks)",
+        )
+        parser.add_argument(
+            "--if-empty", action="store_true", help="do nothing if the demo workspace exists"
+        )
         # Small worlds for tests.
         parser.add_argument("--customers", type=int, help=argparse.SUPPRESS)
         parser.add_argument("--events", type=int, help=argparse.SUPPRESS)
@@ -27,7 +35,8 @@ class Command(BaseCommand):
         started = time.perf_counter()
         try:
             result = demo_services.create_demo(
-                seed=options["seed"], customers=options["customers"] or customers,
+                seed=options["seed"],
+                customers=options["customers"] or customers,
                 events=options["events"] if options["events"] is not None else events,
                 if_empty=options["if_empty"],
             )
@@ -41,6 +50,8 @@ class Command(BaseCommand):
                 f"customers, {result.events:,} events in {time.perf_counter() - started:.0f} s"
             )
         self.stdout.write(f"  Console:  {settings.SITE_URL}")
-        self.stdout.write(f"  Sign in:  demo / {demo_services.PASSWORD}  (also kefu, yunying, guancha)")
+        self.stdout.write(
+            f"  Sign in:  demo / {demo_services.PASSWORD}  (also kefu, yunying, guancha)"
+        )
         if result.api_key:
             self.stdout.write(f"  API key:  {result.api_key}  (shown once)")

@@ -29,7 +29,9 @@ class Command(BaseCommand):
             raise CommandError(f"No workspace {options['workspace']!r}")
         started = time.perf_counter()
         try:
-            result = bulk.import_event_file(workspace=workspace, path=path, format=options["format"])
+            result = bulk.import_event_file(
+                workspace=workspace, path=path, format=options["format"]
+            )
         except bulk.InvalidEventFile as exc:
             for line in exc.lines():
                 self.stderr.write(line)
