@@ -10,9 +10,11 @@ A file is validated whole before anything is stored (DESIGN.md §6: bad input st
 
 import codecs
 import csv
+import gc
 import hashlib
 import io
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from operator import attrgetter
@@ -183,6 +185,32 @@ def _ingest_identifies(
 def import_event_file(*, workspace: Workspace, path: Path, format: str | None = None) -> LoadResult:
     """Validate the whole file, then load it. Raises InvalidEventFile (nothing stored)."""
     format = format or guess_format(path)
+    with _collector_paused():
+        kept, errors, error_count = _validate(path, format)
+    if error_count:
+        raise InvalidEventFile(path, errors[:MAX_ERRORS], error_count)
+    rows: Iterable[EventRow] = (
+        kept
+        if kept is not None
+        else (p for _, p in parse_event_file(path=path, format=format) if isinstance(p, EventRow))
+    )
+    return bulk_load_events(workspace=workspace, rows=rows)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    # The rows kept between validation and load are millions of acyclic objects; the cyclic
+    # garbage collector would walk them again and again (about 20 % of the parse time).
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _validate(path: Path, format: str) -> tuple[list[EventRow] | None, list[LineError], int]:
     kept: list[EventRow] | None = []
     errors: list[LineError] = []
     error_count = 0
@@ -197,14 +225,7 @@ def import_event_file(*, workspace: Workspace, path: Path, format: str | None = 
         errors.extend(
             LineError(line, f, reason) for f, reason in parsed[: MAX_ERRORS - len(errors)]
         )
-    if error_count:
-        raise InvalidEventFile(path, errors[:MAX_ERRORS], error_count)
-    rows: Iterable[EventRow] = (
-        kept
-        if kept is not None
-        else (p for _, p in parse_event_file(path=path, format=format) if isinstance(p, EventRow))
-    )
-    return bulk_load_events(workspace=workspace, rows=rows)
+    return kept, errors, error_count
 
 
 def guess_format(path: Path) -> str:
