@@ -19,18 +19,16 @@ class TodayCounts:
 
 def get_today_counts(*, workspace: Workspace) -> TodayCounts:
     start = timezone.make_aware(datetime.combine(timezone.localdate(), time.min))
-    day = timedelta(days=1)
+    today = timezone.localdate(timezone=timezone.get_default_timezone())
+    yesterday = today - timedelta(days=1)
+    events = events_selectors.get_event_counts_by_day(workspace=workspace, days=[today, yesterday])
     return TodayCounts(
         customers_total=Customer.objects.filter(workspace=workspace).count(),
         customers_new_today=Customer.objects.filter(
             workspace=workspace, created_at__gte=start
         ).count(),
-        events_today=events_selectors.count_events_between(
-            workspace=workspace, start=start, end=start + day
-        ),
-        events_yesterday=events_selectors.count_events_between(
-            workspace=workspace, start=start - day, end=start
-        ),
+        events_today=events[today],
+        events_yesterday=events[yesterday],
     )
 
 

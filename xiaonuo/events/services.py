@@ -6,6 +6,8 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, F
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
@@ -16,7 +18,7 @@ from xiaonuo.customers.models import Identity, IdentityKind
 from xiaonuo.customers.services import CustomerChanges
 from xiaonuo.events.exceptions import EventsError
 from xiaonuo.events import storage
-from xiaonuo.events.models import Event, EventType
+from xiaonuo.events.models import Event, EventDayCount, EventType
 from xiaonuo.events.storage import EventRecord
 from xiaonuo.lib.errors import ServiceError
 
@@ -200,4 +202,15 @@ def move_events_to_survivor(*, workspace_id: int, survivor_id: int, merged_id: i
 
 
 def erase_customer_events(*, workspace_id: int, customer_id: int) -> None:
-    Event.objects.filter(workspace_id=workspace_id, customer_id=customer_id).delete()
+    """Delete the customer's events and take them off the dashboard's day counts."""
+    events = Event.objects.filter(workspace_id=workspace_id, customer_id=customer_id)
+    with transaction.atomic():
+        per_day = (
+            events.annotate(day=TruncDate("timestamp", tzinfo=timezone.get_default_timezone()))
+            .values_list("day")
+            .annotate(n=Count("id"))
+            .order_by()
+        )
+        for day, n in per_day:
+            EventDayCount.objects.filter(workspace_id=workspace_id, day=day).update(count=F("count") - n)
+        events.delete()

@@ -4,21 +4,27 @@ Both ways in — the identify/track API and bulk history loads — end here. The
 cost four times the rest of a 1,000-event batch (model instances, SQL built per 90 rows on
 SQLite), so this talks to the driver directly:
 
-- SQLite: one ``executemany`` of ``INSERT OR IGNORE``;
-- PostgreSQL: ``COPY`` into a temporary table, then ``INSERT … ON CONFLICT DO NOTHING``.
+- SQLite: one ``executemany`` of ``INSERT OR IGNORE`` per local day in the call;
+- PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING`` whose inserted
+  rows are counted per day in the same statement.
 
 The unique (workspace, message_id) index is the idempotency guard in both: a message id already
-stored, or repeated in the same call, is skipped and not counted.
+stored, or repeated in the same call, is skipped and not counted. The rows actually inserted are
+added to ``EventDayCount`` in the caller's transaction, so the dashboard's counts never drift
+from the table.
 """
 
+from collections import defaultdict
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
+from django.conf import settings
 from django.db import connection
+from django.utils import timezone
 
-from xiaonuo.events.models import Event
+from xiaonuo.events.models import Event, EventDayCount
 
 _COLUMNS = ("workspace_id", "customer_id", "type", "name", "properties", "user_id", "anonymous_id",
             "message_id", "timestamp", "received_at")
@@ -49,12 +55,15 @@ def insert_events(*, workspace_id: int, records: list[EventRecord], received_at:
 
 def _insert_sqlite(workspace_id: int, records: list[EventRecord], received_at: datetime) -> int:
     dumps = orjson.dumps
+    zone = timezone.get_default_timezone()
     received = _sqlite_time(received_at)
-    values = [
-        (workspace_id, r.customer_id, r.type, r.name, dumps(r.properties).decode(), r.user_id, r.anonymous_id,
-         r.message_id, _sqlite_time(r.timestamp), received)
-        for r in records
-    ]
+    by_day: defaultdict[date, list[tuple[Any, ...]]] = defaultdict(list)
+    for r in records:
+        utc = r.timestamp.astimezone(UTC)
+        by_day[utc.astimezone(zone).date()].append(
+            (workspace_id, r.customer_id, r.type, r.name, dumps(r.properties).decode(), r.user_id,
+             r.anonymous_id, r.message_id, utc.replace(tzinfo=None).isoformat(" "), received)
+        )
     sql = (
         f"INSERT OR IGNORE INTO {Event._meta.db_table} ({', '.join(_COLUMNS)}) "  # noqa: S608 - fixed names
         f"VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -62,9 +71,18 @@ def _insert_sqlite(workspace_id: int, records: list[EventRecord], received_at: d
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     try:
-        cursor.executemany(sql, values)
-        # sqlite3 sums the rows each statement changed; ignored ones count 0.
-        return cursor.rowcount
+        counts = []
+        for day, values in by_day.items():
+            cursor.executemany(sql, values)
+            # sqlite3 sums the rows each statement changed; ignored ones count 0.
+            if cursor.rowcount:
+                counts.append((workspace_id, day.isoformat(), cursor.rowcount))
+        cursor.executemany(
+            f"INSERT INTO {EventDayCount._meta.db_table} (workspace_id, day, count) VALUES (?, ?, ?) "  # noqa: S608
+            "ON CONFLICT (workspace_id, day) DO UPDATE SET count = count + excluded.count",
+            counts,
+        )
+        return sum(n for _, _, n in counts)
     finally:
         cursor.close()
 
@@ -75,24 +93,43 @@ def _sqlite_time(value: datetime) -> str:
 
 
 def _insert_postgres(workspace_id: int, records: list[EventRecord], received_at: datetime) -> int:
-    table = Event._meta.db_table
-    columns = ", ".join(_COLUMNS)
+    table, days = Event._meta.db_table, EventDayCount._meta.db_table
     dumps = orjson.dumps
-    with connection.cursor() as django_cursor:
-        cursor = django_cursor.cursor  # the psycopg cursor, inside Django's transaction
-        # ON COMMIT DROP: the staging table lives for this transaction only.
-        cursor.execute(
-            f"CREATE TEMP TABLE IF NOT EXISTS _event_load ON COMMIT DROP AS "  # noqa: S608
-            f"SELECT {columns} FROM {table} WITH NO DATA"
+    # One statement and one round trip: the rows travel as arrays, the inserted ones are
+    # counted per local day and added to the day counts by the same statement.
+    sql = f"""
+        WITH inserted AS (
+            INSERT INTO {table} ({", ".join(_COLUMNS)})
+            SELECT %(workspace)s, r.customer_id, r.type, r.name, r.properties::jsonb, r.user_id,
+                   r.anonymous_id, r.message_id, r.timestamp, %(received)s
+            FROM unnest(%(customer)s::bigint[], %(type)s::text[], %(name)s::text[],
+                        %(properties)s::text[], %(user)s::text[], %(anonymous)s::text[],
+                        %(message)s::text[], %(timestamp)s::timestamptz[])
+                 AS r(customer_id, type, name, properties, user_id, anonymous_id, message_id, timestamp)
+            ON CONFLICT (workspace_id, message_id) DO NOTHING
+            RETURNING timestamp
+        ), per_day AS (
+            SELECT (timestamp AT TIME ZONE %(zone)s)::date AS day, count(*) AS n FROM inserted GROUP BY 1
+        ), counted AS (
+            INSERT INTO {days} (workspace_id, day, count)
+            SELECT %(workspace)s, day, n FROM per_day
+            ON CONFLICT (workspace_id, day) DO UPDATE SET count = {days}.count + EXCLUDED.count
         )
-        with cursor.copy(f"COPY _event_load ({columns}) FROM STDIN") as copy:
-            for r in records:
-                copy.write_row((workspace_id, r.customer_id, r.type, r.name, dumps(r.properties).decode(),
-                                r.user_id, r.anonymous_id, r.message_id, r.timestamp, received_at))
-        cursor.execute(
-            f"INSERT INTO {table} ({columns}) SELECT {columns} FROM _event_load "  # noqa: S608
-            "ON CONFLICT (workspace_id, message_id) DO NOTHING"
-        )
-        inserted = cursor.rowcount
-        cursor.execute("DROP TABLE _event_load")
-    return inserted
+        SELECT coalesce(sum(n), 0) FROM per_day
+    """  # noqa: S608 - fixed names
+    params = {
+        "workspace": workspace_id,
+        "received": received_at,
+        "zone": settings.TIME_ZONE,
+        "customer": [r.customer_id for r in records],
+        "type": [r.type for r in records],
+        "name": [r.name for r in records],
+        "properties": [dumps(r.properties).decode() for r in records],
+        "user": [r.user_id for r in records],
+        "anonymous": [r.anonymous_id for r in records],
+        "message": [r.message_id for r in records],
+        "timestamp": [r.timestamp for r in records],
+    }
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return int(cursor.fetchone()[0])
