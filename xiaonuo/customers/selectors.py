@@ -1,8 +1,10 @@
 """Reads of customers, always within one workspace."""
 
 import re
+import sys
 from dataclasses import dataclass
 
+from django.db import connection
 from django.db.models import Prefetch, Q, QuerySet
 
 from xiaonuo.accounts.models import Workspace
@@ -82,19 +84,34 @@ def list_customers(*, workspace: Workspace, filters: CustomerFilters) -> QuerySe
 
 
 def _search_condition(*, workspace: Workspace, q: str) -> Q:
-    """Index-friendly search: exact identity values, phone prefixes and name prefixes.
+    """Index-served search: a pasted identity (openid, e-mail, member id), a whole or partial
+    phone number, or the start of a name (王小).
 
-    Substring search (LIKE '%…%') would scan a million rows; people search a customer by the
-    start of a name (王小), a whole or partial phone number, or a pasted openid / e-mail.
+    Substring search (LIKE '%…%') would scan a million rows. Identity matches are resolved
+    first into a short id list, so the main query stays a single index range.
     """
     if _DIGITS.match(q):
         digits = re.sub(r"[\s-]", "", q)
         if digits.startswith("+86"):
             digits = digits[3:]
-        ids = Identity.objects.filter(workspace=workspace, value__startswith=digits).values("customer_id")[:500]
+        prefix = _starts_with("value", digits)
+        ids = list(Identity.objects.filter(prefix, workspace=workspace).values_list("customer_id", flat=True)[:500])
         return Q(pk__in=ids)
-    ids = Identity.objects.filter(workspace=workspace, value__in={q, q.lower()}).values("customer_id")
-    return Q(name__startswith=q) | Q(pk__in=ids)
+    ids = list(
+        Identity.objects.filter(workspace=workspace, value__in={q, q.lower()}).values_list("customer_id", flat=True)
+    )
+    if ids:  # nobody's name is an openid or an e-mail address
+        return Q(pk__in=ids)
+    return _starts_with("name", q)
+
+
+def _starts_with(field: str, prefix: str) -> Q:
+    if connection.vendor == "sqlite" and ord(prefix[-1]) < sys.maxunicode:
+        # SQLite serves LIKE 'x%' from an index only under NOCASE collation; this range is the
+        # same set in its binary (UTF-8) order and is served by the ordinary index.
+        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)})
+    # PostgreSQL: LIKE 'x%' is served by the text_pattern_ops indexes (migration 0003).
+    return Q(**{f"{field}__startswith": prefix})
 
 
 def with_list_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
