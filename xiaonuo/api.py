@@ -5,13 +5,13 @@ Errors are JSON ``{"code": "...", "message": "...", ...details}`` with a stable 
 
 from typing import Any
 
+import orjson
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
-import orjson
 
 from xiaonuo.accounts.auth import ApiKeyAuth
 from xiaonuo.customers.api import router as customers_router
@@ -55,8 +55,12 @@ api.add_router("/", customers_router)
 api.add_router("/", events_router)
 
 
-def _error(request: HttpRequest, status: int, code: str, message: str, **details: Any) -> HttpResponse:
-    return api.create_response(request, {"code": code, "message": message, **details}, status=status)
+def _error(
+    request: HttpRequest, status: int, code: str, message: str, **details: Any
+) -> HttpResponse:
+    return api.create_response(
+        request, {"code": code, "message": message, **details}, status=status
+    )
 
 
 @api.exception_handler(ServiceError)
@@ -71,7 +75,9 @@ def malformed_json(request: HttpRequest, exc: MalformedJSON) -> HttpResponse:
 
 @api.exception_handler(RequestDataTooBig)
 def payload_too_large(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    return _error(request, 413, "payload_too_large", "The request body is larger than the server accepts")
+    return _error(
+        request, 413, "payload_too_large", "The request body is larger than the server accepts"
+    )
 
 
 @api.exception_handler(AuthenticationError)
@@ -84,7 +90,11 @@ def invalid_request(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     errors = [
         {
             # Drop Ninja's "body"/"payload" prefix so locations read like the client's JSON.
-            "loc": [part for part in err.get("loc", []) if part not in ("body", "payload", "query", "path")],
+            "loc": [
+                part
+                for part in err.get("loc", [])
+                if part not in ("body", "payload", "query", "path")
+            ],
             "message": err.get("msg", ""),
             "type": err.get("type", ""),
         }

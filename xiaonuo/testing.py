@@ -20,7 +20,7 @@ from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.models import Customer
 from xiaonuo.customers.services import CustomerChanges
 
-PASSWORD = "correct-horse-battery-staple-42"
+PASSWORD = "correct-horse-battery-staple-42"  # noqa: S105 - test personas only
 _seq = count(1)
 
 
@@ -29,8 +29,13 @@ def make_workspace(*, slug: str | None = None, name: str | None = None) -> Works
     return accounts_services.create_workspace(slug=slug or f"ws-{n}", name=name or f"工作区 {n}")
 
 
-def make_staff(*, workspace: Workspace, role: Role = Role.AGENT, username: str | None = None,
-               display_name: str = "") -> User:
+def make_staff(
+    *,
+    workspace: Workspace,
+    role: Role = Role.AGENT,
+    username: str | None = None,
+    display_name: str = "",
+) -> User:
     user = accounts_services.create_staff_user(
         username=username or f"staff{next(_seq)}", password=PASSWORD, display_name=display_name
     )
@@ -42,8 +47,9 @@ def make_api_key(*, workspace: Workspace, name: str = "测试密钥") -> tuple[A
     return accounts_services.create_api_key(workspace=workspace, name=name, actor=Actor())
 
 
-def make_customer(*, workspace: Workspace, name: str = "张三", phone: str | None = None,
-                  **changes: Any) -> Customer:
+def make_customer(
+    *, workspace: Workspace, name: str = "张三", phone: str | None = None, **changes: Any
+) -> Customer:
     identities = dict(changes.pop("identities", {}))
     if phone:
         identities["phone"] = phone
@@ -72,10 +78,14 @@ def make_cast() -> Cast:
         shop=shop,
         owner=make_staff(workspace=shop, role=Role.OWNER, username="wang", display_name="王店长"),
         agent=make_staff(workspace=shop, role=Role.AGENT, username="li", display_name="李客服"),
-        operator=make_staff(workspace=shop, role=Role.OPERATOR, username="zhao", display_name="赵运营"),
+        operator=make_staff(
+            workspace=shop, role=Role.OPERATOR, username="zhao", display_name="赵运营"
+        ),
         viewer=make_staff(workspace=shop, role=Role.VIEWER, username="qian", display_name="钱观察"),
         other_shop=other,
-        other_owner=make_staff(workspace=other, role=Role.OWNER, username="sun", display_name="孙老板"),
+        other_owner=make_staff(
+            workspace=other, role=Role.OWNER, username="sun", display_name="孙老板"
+        ),
     )
 
 

@@ -38,7 +38,9 @@ class ApiKeyAuth(HttpBearer):
         return accounts_selectors.get_active_api_key(secret=token)
 
 
-def workspace_required(perm: Perm | None = None) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def workspace_required(
+    perm: Perm | None = None,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Console views: a signed-in member of the current workspace, optionally with ``perm``."""
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:

@@ -24,7 +24,9 @@ class CurrentWorkspaceMiddleware:
             membership = None
             wanted = request.session.get(SESSION_KEY)
             if wanted is not None:
-                membership = accounts_selectors.get_membership(user=request.user, workspace_id=wanted)
+                membership = accounts_selectors.get_membership(
+                    user=request.user, workspace_id=wanted
+                )
             if membership is None:
                 membership = accounts_selectors.list_memberships_for_user(user=request.user).first()
             if membership is not None:

@@ -15,15 +15,23 @@ def get_workspace_by_slug(*, slug: str) -> Workspace | None:
 
 
 def list_memberships_for_user(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    return (
+        Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    )
 
 
 def get_membership(*, user: User, workspace_id: int) -> Membership | None:
-    return Membership.objects.filter(user=user, workspace_id=workspace_id).select_related("workspace").first()
+    return (
+        Membership.objects.filter(user=user, workspace_id=workspace_id)
+        .select_related("workspace")
+        .first()
+    )
 
 
 def list_members(*, workspace: Workspace) -> QuerySet[Membership]:
-    return Membership.objects.filter(workspace=workspace).select_related("user").order_by("created_at")
+    return (
+        Membership.objects.filter(workspace=workspace).select_related("user").order_by("created_at")
+    )
 
 
 def list_api_keys(*, workspace: Workspace) -> QuerySet[ApiKey]:
@@ -36,7 +44,9 @@ def get_active_api_key(*, secret: str) -> ApiKey | None:
         .select_related("workspace")
         .first()
     )
-    if key is not None and (key.last_used_at is None or timezone.now() - key.last_used_at > KEY_TOUCH_INTERVAL):
+    if key is not None and (
+        key.last_used_at is None or timezone.now() - key.last_used_at > KEY_TOUCH_INTERVAL
+    ):
         ApiKey.objects.filter(pk=key.pk).update(last_used_at=timezone.now())
     return key
 

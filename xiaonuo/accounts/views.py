@@ -5,15 +5,12 @@ selector, render. Every object is looked up inside ``request.workspace``; an id 
 workspace is a 404, never a 403, so its existence does not leak.
 """
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -24,7 +21,6 @@ from xiaonuo.accounts import services as accounts_services
 from xiaonuo.accounts.auth import ConsoleRequest, has_perm, workspace_required
 from xiaonuo.accounts.exceptions import AccountsError
 from xiaonuo.accounts.forms import ApiKeyForm, InviteForm, InviteSignupForm, RoleForm
-from xiaonuo.accounts.models import Membership, User, Workspace
 from xiaonuo.accounts.permissions import Perm, Role
 from xiaonuo.accounts.services import Actor
 from xiaonuo.lib.errors import NotFound, ServiceError

@@ -7,10 +7,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from xiaonuo.accounts import selectors as accounts_selectors
-from xiaonuo.accounts.auth import workspace_required
+from xiaonuo.accounts.auth import ConsoleRequest, workspace_required
 from xiaonuo.accounts.middleware import SESSION_KEY
 from xiaonuo.accounts.permissions import Perm
-from xiaonuo.accounts.auth import ConsoleRequest
 from xiaonuo.console import selectors as console_selectors
 from xiaonuo.console.navigation import AREAS_BY_SLUG
 from xiaonuo.customers import selectors as customers_selectors

@@ -42,19 +42,33 @@ class LookupQuery(Schema):
 def lookup_customers(request: ApiRequest, query: Query[LookupQuery]) -> dict:
     given = {k: v for k, v in query.dict().items() if v}
     if len(given) != 1:
-        raise ServiceError("lookup_needs_one_identity",
-                           "Give exactly one of phone, email, openid, unionid, qq, external_id")
-    (kind, value), = given.items()
+        raise ServiceError(
+            "lookup_needs_one_identity",
+            "Give exactly one of phone, email, openid, unionid, qq, external_id",
+        )
+    ((kind, value),) = given.items()
     workspace = request.auth.workspace
-    customer = customers_selectors.find_customer_by_identity(workspace=workspace, kind=IdentityKind(kind), value=value)
+    customer = customers_selectors.find_customer_by_identity(
+        workspace=workspace, kind=IdentityKind(kind), value=value
+    )
     if customer is None:
         return {"items": []}
-    return {"items": [customer_out(customers_selectors.get_customer_profile(workspace=workspace, customer_id=customer.pk))]}
+    return {
+        "items": [
+            customer_out(
+                customers_selectors.get_customer_profile(
+                    workspace=workspace, customer_id=customer.pk
+                )
+            )
+        ]
+    }
 
 
 @router.get("/customers/{customer_id}", response=CustomerOut)
 def get_customer(request: ApiRequest, customer_id: int) -> dict:
-    customer = customers_selectors.get_customer_profile(workspace=request.auth.workspace, customer_id=customer_id)
+    customer = customers_selectors.get_customer_profile(
+        workspace=request.auth.workspace, customer_id=customer_id
+    )
     return customer_out(customer)
 
 
@@ -63,11 +77,17 @@ def patch_customer(request: ApiRequest, customer_id: int, payload: CustomerPatch
     data = payload.dict(exclude_unset=True)
     changes = CustomerChanges(**{**data, "identities": data.get("identities") or {}})
     workspace = request.auth.workspace
-    customers_services.update_customer(workspace=workspace, customer_id=customer_id, changes=changes)
-    return customer_out(customers_selectors.get_customer_profile(workspace=workspace, customer_id=customer_id))
+    customers_services.update_customer(
+        workspace=workspace, customer_id=customer_id, changes=changes
+    )
+    return customer_out(
+        customers_selectors.get_customer_profile(workspace=workspace, customer_id=customer_id)
+    )
 
 
-@router.delete("/customers/{customer_id}", response={204: None}, summary="Erase a customer (privacy request)")
+@router.delete(
+    "/customers/{customer_id}", response={204: None}, summary="Erase a customer (privacy request)"
+)
 def delete_customer(request: ApiRequest, customer_id: int) -> Status:
     customers_services.erase_customer(
         workspace=request.auth.workspace, customer_id=customer_id, actor=Actor(api_key=request.auth)

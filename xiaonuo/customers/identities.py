@@ -25,16 +25,26 @@ def normalise(kind: str, value: str) -> str:
         elif phone.startswith("0086") and len(phone) == 15:
             phone = phone[4:]
         if not _PHONE.match(phone):
-            raise ServiceError(CustomersError.IDENTITY_INVALID, f"Not a phone number: {value!r}", field=kind)
+            raise ServiceError(
+                CustomersError.IDENTITY_INVALID, f"Not a phone number: {value!r}", field=kind
+            )
         return phone
     if kind == IdentityKind.EMAIL:
         if not _EMAIL.match(value):
-            raise ServiceError(CustomersError.IDENTITY_INVALID, f"Not an e-mail address: {value!r}", field=kind)
+            raise ServiceError(
+                CustomersError.IDENTITY_INVALID, f"Not an e-mail address: {value!r}", field=kind
+            )
         return value.lower()
     if kind == IdentityKind.QQ and not value.isdigit():
-        raise ServiceError(CustomersError.IDENTITY_INVALID, f"Not a QQ number: {value!r}", field=kind)
+        raise ServiceError(
+            CustomersError.IDENTITY_INVALID, f"Not a QQ number: {value!r}", field=kind
+        )
     if kind not in _KINDS:
-        raise ServiceError(CustomersError.IDENTITY_INVALID, f"Unknown identity kind {kind!r}", field=kind)
+        raise ServiceError(
+            CustomersError.IDENTITY_INVALID, f"Unknown identity kind {kind!r}", field=kind
+        )
     if len(value) > 200:
-        raise ServiceError(CustomersError.IDENTITY_INVALID, f"{kind} is longer than 200 characters", field=kind)
+        raise ServiceError(
+            CustomersError.IDENTITY_INVALID, f"{kind} is longer than 200 characters", field=kind
+        )
     return value

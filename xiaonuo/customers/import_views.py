@@ -8,10 +8,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from xiaonuo.accounts.auth import has_perm, workspace_required
+from xiaonuo.accounts.auth import ConsoleRequest, has_perm, workspace_required
 from xiaonuo.accounts.permissions import Perm
 from xiaonuo.accounts.services import Actor
-from xiaonuo.accounts.auth import ConsoleRequest
 from xiaonuo.customers import exporting, importing
 from xiaonuo.customers import selectors as customers_selectors
 from xiaonuo.customers.importing import ImportErrorCode

@@ -26,8 +26,13 @@ class IdentityKind(models.TextChoices):
 
 
 # Identities staff may only see masked unless their role may reveal them.
-PERSONAL_IDENTITY_KINDS = {IdentityKind.PHONE, IdentityKind.EMAIL, IdentityKind.OPENID,
-                           IdentityKind.UNIONID, IdentityKind.QQ}
+PERSONAL_IDENTITY_KINDS = {
+    IdentityKind.PHONE,
+    IdentityKind.EMAIL,
+    IdentityKind.OPENID,
+    IdentityKind.UNIONID,
+    IdentityKind.QQ,
+}
 
 
 class ConsentPurpose(models.TextChoices):
@@ -61,7 +66,9 @@ class Customer(models.Model):
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("姓名"), max_length=100, blank=True)
-    gender = models.CharField(_("性别"), max_length=10, choices=Gender.choices, blank=True, default="")
+    gender = models.CharField(
+        _("性别"), max_length=10, choices=Gender.choices, blank=True, default=""
+    )
     city = models.CharField(_("城市"), max_length=50, blank=True)
     lifecycle_stage = models.CharField(
         _("生命周期"), max_length=20, choices=LifecycleStage.choices, default=LifecycleStage.NEW
@@ -123,7 +130,9 @@ class AttributeDefinition(models.Model):
     choices = models.JSONField(_("可选值"), default=list, blank=True)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["workspace", "key"], name="attribute_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "key"], name="attribute_unique")
+        ]
         ordering = ["key"]
 
 
@@ -150,12 +159,16 @@ class CustomerImport(models.Model):
     """One uploaded customer file (CSV or XLSX) and how its import went."""
 
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
-    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
     file_name = models.CharField(_("文件名"), max_length=255)  # as uploaded, for people
     file_path = models.CharField(max_length=500)  # relative to settings.DATA_DIR
     sheet = models.CharField(max_length=100, blank=True)  # XLSX only; empty = the first sheet
     mapping = models.JSONField(default=dict, blank=True)  # {file column: target field}
-    status = models.CharField(max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING)
+    status = models.CharField(
+        max_length=10, choices=ImportStatus.choices, default=ImportStatus.PENDING
+    )
     total_rows = models.PositiveIntegerField(default=0)
     processed_rows = models.PositiveIntegerField(default=0)
     created_count = models.PositiveIntegerField(default=0)

@@ -34,7 +34,9 @@ class CustomerPatch(Schema):
     attributes: dict[str, Any] | None = None
     consent: dict[str, bool] | None = None
     tags: list[str] | None = Field(None, max_length=100)
-    identities: dict[str, str] | None = Field(None, description="kind → value, e.g. {\"phone\": \"13812341234\"}")
+    identities: dict[str, str] | None = Field(
+        None, description='kind → value, e.g. {"phone": "13812341234"}'
+    )
 
 
 class CustomerList(Schema):

@@ -27,7 +27,11 @@ def get_customer(*, workspace: Workspace, customer_id: int, for_update: bool = F
     if customer is None:
         survivor = get_merge_survivor_id(workspace=workspace, customer_id=customer_id)
         if survivor is not None:
-            raise NotFound(CustomersError.CUSTOMER_MERGED, "Customer was merged into another", merged_into=survivor)
+            raise NotFound(
+                CustomersError.CUSTOMER_MERGED,
+                "Customer was merged into another",
+                merged_into=survivor,
+            )
         raise customer_not_found()
     return customer
 
@@ -45,7 +49,9 @@ def get_customer_profile(*, workspace: Workspace, customer_id: int) -> Customer:
     # Two extra queries for the page, however many identities and tags the customer has.
     return (
         Customer.objects.filter(pk=customer.pk)
-        .prefetch_related(Prefetch("identities", queryset=Identity.objects.order_by("kind", "id")), "tags")
+        .prefetch_related(
+            Prefetch("identities", queryset=Identity.objects.order_by("kind", "id")), "tags"
+        )
         .get()
     )
 
@@ -57,7 +63,11 @@ def find_customer_by_identity(*, workspace: Workspace, kind: str, value: str) ->
         value = normalise(kind, value)
     except Exception:  # an invalid phone simply finds nobody
         return None
-    identity = Identity.objects.filter(workspace=workspace, kind=kind, value=value).select_related("customer").first()
+    identity = (
+        Identity.objects.filter(workspace=workspace, kind=kind, value=value)
+        .select_related("customer")
+        .first()
+    )
     return identity.customer if identity else None
 
 
@@ -95,10 +105,16 @@ def _search_condition(*, workspace: Workspace, q: str) -> Q:
         if digits.startswith("+86"):
             digits = digits[3:]
         prefix = _starts_with("value", digits)
-        ids = list(Identity.objects.filter(prefix, workspace=workspace).values_list("customer_id", flat=True)[:500])
+        ids = list(
+            Identity.objects.filter(prefix, workspace=workspace).values_list(
+                "customer_id", flat=True
+            )[:500]
+        )
         return Q(pk__in=ids)
     ids = list(
-        Identity.objects.filter(workspace=workspace, value__in={q, q.lower()}).values_list("customer_id", flat=True)
+        Identity.objects.filter(workspace=workspace, value__in={q, q.lower()}).values_list(
+            "customer_id", flat=True
+        )
     )
     if ids:  # nobody's name is an openid or an e-mail address
         return Q(pk__in=ids)
@@ -109,14 +125,18 @@ def _starts_with(field: str, prefix: str) -> Q:
     if connection.vendor == "sqlite" and ord(prefix[-1]) < sys.maxunicode:
         # SQLite serves LIKE 'x%' from an index only under NOCASE collation; this range is the
         # same set in its binary (UTF-8) order and is served by the ordinary index.
-        return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)})
+        return Q(
+            **{f"{field}__gte": prefix, f"{field}__lt": prefix[:-1] + chr(ord(prefix[-1]) + 1)}
+        )
     # PostgreSQL: LIKE 'x%' is served by the text_pattern_ops indexes (migration 0003).
     return Q(**{f"{field}__startswith": prefix})
 
 
 def with_list_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
     """What a customer list row shows: identities and tags in two queries per page."""
-    return qs.prefetch_related(Prefetch("identities", queryset=Identity.objects.order_by("kind", "id")), "tags")
+    return qs.prefetch_related(
+        Prefetch("identities", queryset=Identity.objects.order_by("kind", "id")), "tags"
+    )
 
 
 def list_tags(*, workspace: Workspace) -> QuerySet[Tag]:

@@ -49,9 +49,13 @@ def create_customer(*, workspace: Workspace, changes: CustomerChanges) -> Custom
     return customer
 
 
-def update_customer(*, workspace: Workspace, customer_id: int, changes: CustomerChanges) -> Customer:
+def update_customer(
+    *, workspace: Workspace, customer_id: int, changes: CustomerChanges
+) -> Customer:
     with transaction.atomic():
-        customer = customers_selectors.get_customer(workspace=workspace, customer_id=customer_id, for_update=True)
+        customer = customers_selectors.get_customer(
+            workspace=workspace, customer_id=customer_id, for_update=True
+        )
         _apply_changes(workspace=workspace, customer=customer, changes=changes)
     return customer
 
@@ -63,8 +67,11 @@ def _apply_changes(*, workspace: Workspace, customer: Customer, changes: Custome
             setattr(customer, name, value.strip())
     if changes.lifecycle_stage is not None:
         if changes.lifecycle_stage not in LifecycleStage.values:
-            raise ServiceError("lifecycle_stage_invalid", f"Unknown lifecycle stage {changes.lifecycle_stage!r}",
-                               field="lifecycle_stage")
+            raise ServiceError(
+                "lifecycle_stage_invalid",
+                f"Unknown lifecycle stage {changes.lifecycle_stage!r}",
+                field="lifecycle_stage",
+            )
         customer.lifecycle_stage = changes.lifecycle_stage
     if changes.is_seed is not None:
         customer.is_seed = changes.is_seed
@@ -84,13 +91,19 @@ def _apply_changes(*, workspace: Workspace, customer: Customer, changes: Custome
 def validate_attributes(
     *, workspace: Workspace, current: Mapping[str, Any], incoming: Mapping[str, Any]
 ) -> dict[str, Any]:
-    definitions = {d.key: d for d in AttributeDefinition.objects.filter(workspace=workspace, key__in=list(incoming))}
+    definitions = {
+        d.key: d
+        for d in AttributeDefinition.objects.filter(workspace=workspace, key__in=list(incoming))
+    }
     result = dict(current)
     for key, raw in incoming.items():
         definition = definitions.get(key)
         if definition is None:
-            raise ServiceError(CustomersError.ATTRIBUTE_UNKNOWN, f"No attribute {key!r} is declared",
-                               field=f"attributes.{key}")
+            raise ServiceError(
+                CustomersError.ATTRIBUTE_UNKNOWN,
+                f"No attribute {key!r} is declared",
+                field=f"attributes.{key}",
+            )
         value = coerce_value(definition, raw)
         if value is None:
             result.pop(key, None)
@@ -102,8 +115,11 @@ def validate_attributes(
 def _merge_consent(current: Mapping[str, bool], incoming: Mapping[str, bool]) -> dict[str, bool]:
     unknown = set(incoming) - set(ConsentPurpose.values)
     if unknown:
-        raise ServiceError(CustomersError.CONSENT_UNKNOWN, f"Unknown consent purpose {sorted(unknown)[0]!r}",
-                           field="consent")
+        raise ServiceError(
+            CustomersError.CONSENT_UNKNOWN,
+            f"Unknown consent purpose {sorted(unknown)[0]!r}",
+            field="consent",
+        )
     return {**current, **{k: bool(v) for k, v in incoming.items()}}
 
 
@@ -112,15 +128,26 @@ def add_identity(*, workspace: Workspace, customer: Customer, kind: str, value: 
     existing = Identity.objects.filter(workspace=workspace, kind=kind, value=value).first()
     if existing is not None:
         if existing.customer_id != customer.pk:
-            raise ServiceError(CustomersError.IDENTITY_TAKEN, f"This {kind} belongs to another customer",
-                               status=409, field=kind, customer_id=existing.customer_id)
+            raise ServiceError(
+                CustomersError.IDENTITY_TAKEN,
+                f"This {kind} belongs to another customer",
+                status=409,
+                field=kind,
+                customer_id=existing.customer_id,
+            )
         return existing
     try:
         with transaction.atomic():
-            return Identity.objects.create(workspace=workspace, customer=customer, kind=kind, value=value)
+            return Identity.objects.create(
+                workspace=workspace, customer=customer, kind=kind, value=value
+            )
     except IntegrityError:
-        raise ServiceError(CustomersError.IDENTITY_TAKEN, f"This {kind} belongs to another customer",
-                           status=409, field=kind) from None
+        raise ServiceError(
+            CustomersError.IDENTITY_TAKEN,
+            f"This {kind} belongs to another customer",
+            status=409,
+            field=kind,
+        ) from None
 
 
 def set_tags(*, workspace: Workspace, customer: Customer, names: Iterable[str]) -> None:
@@ -141,7 +168,9 @@ def ensure_customers_for_identities(
     if not wanted:
         return {}
     found = dict(
-        Identity.objects.filter(workspace=workspace, kind=kind, value__in=wanted).values_list("value", "customer_id")
+        Identity.objects.filter(workspace=workspace, kind=kind, value__in=wanted).values_list(
+            "value", "customer_id"
+        )
     )
     missing = sorted(wanted - found.keys())
     if missing:
@@ -151,11 +180,16 @@ def ensure_customers_for_identities(
         # Two requests may meet the same new user at once. Sorted inserts cannot deadlock; on a
         # conflict the identity stored first wins and our customer for it is removed again.
         Identity.objects.bulk_create(
-            [Identity(workspace=workspace, customer=c, kind=kind, value=v) for c, v in zip(created, missing, strict=True)],
+            [
+                Identity(workspace=workspace, customer=c, kind=kind, value=v)
+                for c, v in zip(created, missing, strict=True)
+            ],
             ignore_conflicts=True,
         )
         owners = dict(
-            Identity.objects.filter(workspace=workspace, kind=kind, value__in=missing).values_list("value", "customer_id")
+            Identity.objects.filter(workspace=workspace, kind=kind, value__in=missing).values_list(
+                "value", "customer_id"
+            )
         )
         losers = [c.pk for c, v in zip(created, missing, strict=True) if owners[v] != c.pk]
         if losers:
@@ -172,9 +206,15 @@ def link_identity(
     Returns the surviving customer's id. This is how an anonymous visitor becomes a known user.
     """
     value = normalise(kind, value)
-    owner = Identity.objects.filter(workspace=workspace, kind=kind, value=value).values_list("customer_id", flat=True).first()
+    owner = (
+        Identity.objects.filter(workspace=workspace, kind=kind, value=value)
+        .values_list("customer_id", flat=True)
+        .first()
+    )
     if owner is None:
-        Identity.objects.create(workspace=workspace, customer_id=customer_id, kind=kind, value=value)
+        Identity.objects.create(
+            workspace=workspace, customer_id=customer_id, kind=kind, value=value
+        )
         return customer_id
     if owner == customer_id:
         return customer_id
@@ -182,7 +222,9 @@ def link_identity(
     return customer_id
 
 
-def merge_customers(*, workspace: Workspace, survivor_id: int, merged_id: int, actor: Actor) -> Customer:
+def merge_customers(
+    *, workspace: Workspace, survivor_id: int, merged_id: int, actor: Actor
+) -> Customer:
     """Fold ``merged_id`` into ``survivor_id``: identities, tags, attributes, consent and every
     linked row (events and whatever later apps link, through ``customer.merged`` listeners)."""
     if survivor_id == merged_id:
@@ -208,13 +250,24 @@ def merge_customers(*, workspace: Workspace, survivor_id: int, merged_id: int, a
         survivor.gender = survivor.gender or merged.gender
         survivor.is_seed = survivor.is_seed or merged.is_seed
         survivor.save()
-        dispatch_now("customer.merged", workspace_id=workspace.pk, survivor_id=survivor_id, merged_id=merged_id)
-        MergeRecord.objects.filter(workspace=workspace, survivor_id=merged_id).update(survivor=survivor)
+        dispatch_now(
+            "customer.merged",
+            workspace_id=workspace.pk,
+            survivor_id=survivor_id,
+            merged_id=merged_id,
+        )
+        MergeRecord.objects.filter(workspace=workspace, survivor_id=merged_id).update(
+            survivor=survivor
+        )
         MergeRecord.objects.create(workspace=workspace, merged_id=merged_id, survivor=survivor)
         merged.delete()
         accounts_services.record_audit(
-            workspace=workspace, actor=actor, action=AuditAction.MERGE, target_type="customer",
-            target_id=str(survivor_id), detail={"merged_id": merged_id},
+            workspace=workspace,
+            actor=actor,
+            action=AuditAction.MERGE,
+            target_type="customer",
+            target_id=str(survivor_id),
+            detail={"merged_id": merged_id},
         )
     return survivor
 
@@ -223,24 +276,37 @@ def erase_customer(*, workspace: Workspace, customer_id: int, actor: Actor) -> N
     """Privacy erasure (PIPL art. 47 / GDPR art. 17): the person and everything about them is
     deleted; the audit log keeps only the fact, the id and who asked."""
     with transaction.atomic():
-        customer = customers_selectors.get_customer(workspace=workspace, customer_id=customer_id, for_update=True)
+        customer = customers_selectors.get_customer(
+            workspace=workspace, customer_id=customer_id, for_update=True
+        )
         dispatch_now("customer.erased", workspace_id=workspace.pk, customer_id=customer.pk)
         MergeRecord.objects.filter(workspace=workspace, survivor=customer).delete()
         customer.delete()
         accounts_services.record_audit(
-            workspace=workspace, actor=actor, action=AuditAction.ERASE, target_type="customer",
+            workspace=workspace,
+            actor=actor,
+            action=AuditAction.ERASE,
+            target_type="customer",
             target_id=str(customer_id),
         )
 
 
-def reveal_identity(*, workspace: Workspace, customer_id: int, identity_id: int, actor: Actor) -> str:
+def reveal_identity(
+    *, workspace: Workspace, customer_id: int, identity_id: int, actor: Actor
+) -> str:
     """The full value of a masked identity; each reveal is written to the audit log."""
-    identity = Identity.objects.filter(workspace=workspace, customer_id=customer_id, pk=identity_id).first()
+    identity = Identity.objects.filter(
+        workspace=workspace, customer_id=customer_id, pk=identity_id
+    ).first()
     if identity is None:
         raise customers_selectors.customer_not_found()
     accounts_services.record_audit(
-        workspace=workspace, actor=actor, action=AuditAction.REVEAL, target_type="customer",
-        target_id=str(customer_id), detail={"identity": identity.kind},
+        workspace=workspace,
+        actor=actor,
+        action=AuditAction.REVEAL,
+        target_type="customer",
+        target_id=str(customer_id),
+        detail={"identity": identity.kind},
     )
     return identity.value
 
@@ -249,6 +315,8 @@ def declare_attribute(
     *, workspace: Workspace, key: str, label: str, type: str, choices: list[str] | None = None
 ) -> AttributeDefinition:
     definition, _ = AttributeDefinition.objects.update_or_create(
-        workspace=workspace, key=key, defaults={"label": label, "type": type, "choices": choices or []}
+        workspace=workspace,
+        key=key,
+        defaults={"label": label, "type": type, "choices": choices or []},
     )
     return definition

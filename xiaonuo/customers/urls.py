@@ -12,7 +12,11 @@ urlpatterns = [
     path("export.csv", import_views.customer_export, name="export"),
     path("<int:customer_id>/", views.customer_detail, name="detail"),
     path("<int:customer_id>/edit/", views.customer_edit, name="edit"),
-    path("<int:customer_id>/identities/<int:identity_id>/reveal/", views.reveal_identity, name="reveal"),
+    path(
+        "<int:customer_id>/identities/<int:identity_id>/reveal/",
+        views.reveal_identity,
+        name="reveal",
+    ),
     path("<int:customer_id>/merge/", views.customer_merge, name="merge"),
     path("<int:customer_id>/erase/", views.customer_erase, name="erase"),
 ]

@@ -15,10 +15,9 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from xiaonuo.accounts.auth import has_perm, workspace_required
+from xiaonuo.accounts.auth import ConsoleRequest, has_perm, workspace_required
 from xiaonuo.accounts.permissions import Perm
 from xiaonuo.accounts.services import Actor
-from xiaonuo.accounts.auth import ConsoleRequest
 from xiaonuo.customers import selectors as customers_selectors
 from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.exceptions import CustomersError

@@ -32,7 +32,9 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
     try:
         value = int(raw)
     except ValueError:
-        raise ImproperlyConfigured(f"Unexpected value {name}={raw!r}; expected a whole number") from None
+        raise ImproperlyConfigured(
+            f"Unexpected value {name}={raw!r}; expected a whole number"
+        ) from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name}={value} is below the minimum of {minimum}")
     return value
@@ -41,7 +43,9 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
 def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
     value = os.environ.get(name, default).strip().lower() or default
     if value not in choices:
-        raise ImproperlyConfigured(f"Unexpected value {name}={value!r}; choose one of {', '.join(choices)}")
+        raise ImproperlyConfigured(
+            f"Unexpected value {name}={value!r}; choose one of {', '.join(choices)}"
+        )
     return value
 
 

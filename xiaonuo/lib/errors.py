@@ -27,5 +27,7 @@ class NotFound(ServiceError):
 class PermissionDenied(ServiceError):
     status = 403
 
-    def __init__(self, code: str = "permission_denied", message: str = "Permission denied", **details: Any):
+    def __init__(
+        self, code: str = "permission_denied", message: str = "Permission denied", **details: Any
+    ):
         super().__init__(code, message, **details)

@@ -19,8 +19,16 @@ def make_event(*, customer, name: str = "下单", when=None, **properties) -> Ev
     # Through the events writer, which also keeps the dashboard's day counts.
     when = when or timezone.now()
     message_id = f"msg-{next(_ids)}"
-    record = EventRecord(customer_id=customer.pk, type="track", name=name, properties=properties,
-                         user_id="", anonymous_id="", message_id=message_id, timestamp=when)
+    record = EventRecord(
+        customer_id=customer.pk,
+        type="track",
+        name=name,
+        properties=properties,
+        user_id="",
+        anonymous_id="",
+        message_id=message_id,
+        timestamp=when,
+    )
     insert_events(workspace_id=customer.workspace_id, records=[record], received_at=when)
     return Event.objects.get(workspace=customer.workspace, message_id=message_id)
 

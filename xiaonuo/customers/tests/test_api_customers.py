@@ -31,12 +31,19 @@ def test_get_returns_the_profile_with_identities_and_tags(cast, api):
 
 
 def test_patch_changes_only_the_given_fields_and_validates_attributes(cast, api):
-    customers_services.declare_attribute(workspace=cast.shop, key="level", label="会员等级", type="choice",
-                                         choices=["银卡", "金卡"])
+    customers_services.declare_attribute(
+        workspace=cast.shop, key="level", label="会员等级", type="choice", choices=["银卡", "金卡"]
+    )
     customer = make_customer(workspace=cast.shop, name="陈静", city="杭州")
-    response = api.patch(f"/api/v1/customers/{customer.pk}",
-                         {"attributes": {"level": "金卡"}, "is_seed": True, "identities": {"email": "Chen@Example.com"}},
-                         content_type="application/json")
+    response = api.patch(
+        f"/api/v1/customers/{customer.pk}",
+        {
+            "attributes": {"level": "金卡"},
+            "is_seed": True,
+            "identities": {"email": "Chen@Example.com"},
+        },
+        content_type="application/json",
+    )
     assert response.status_code == 200, response.content
     body = response.json()
     assert body["city"] == "杭州"
@@ -44,10 +51,18 @@ def test_patch_changes_only_the_given_fields_and_validates_attributes(cast, api)
     assert body["is_seed"] is True
     assert {"kind": "email", "value": "chen@example.com"} in body["identities"]
 
-    bad = api.patch(f"/api/v1/customers/{customer.pk}", {"attributes": {"level": "钻石"}}, content_type="application/json")
+    bad = api.patch(
+        f"/api/v1/customers/{customer.pk}",
+        {"attributes": {"level": "钻石"}},
+        content_type="application/json",
+    )
     assert bad.status_code == 400
     assert bad.json()["code"] == "attribute_invalid"
-    unknown = api.patch(f"/api/v1/customers/{customer.pk}", {"attributes": {"shoe": 42}}, content_type="application/json")
+    unknown = api.patch(
+        f"/api/v1/customers/{customer.pk}",
+        {"attributes": {"shoe": 42}},
+        content_type="application/json",
+    )
     assert unknown.json()["code"] == "attribute_unknown"
     assert Customer.objects.get(pk=customer.pk).attributes == {"level": "金卡"}
 
@@ -55,16 +70,23 @@ def test_patch_changes_only_the_given_fields_and_validates_attributes(cast, api)
 def test_an_identity_of_another_customer_cannot_be_taken(cast, api):
     make_customer(workspace=cast.shop, name="甲", phone="13800138000")
     other = make_customer(workspace=cast.shop, name="乙")
-    response = api.patch(f"/api/v1/customers/{other.pk}", {"identities": {"phone": "138 0013 8000"}},
-                         content_type="application/json")
+    response = api.patch(
+        f"/api/v1/customers/{other.pk}",
+        {"identities": {"phone": "138 0013 8000"}},
+        content_type="application/json",
+    )
     assert response.status_code == 409
     assert response.json()["code"] == "identity_taken"
 
 
 @pytest.mark.parametrize(
     ("query", "kind", "value"),
-    [("phone=%2B86%20138-0013-8000", "phone", "13800138000"), ("email=chen%40example.com", "email", "chen@example.com"),
-     ("openid=o6_bmjrPTlm6", "openid", "o6_bmjrPTlm6"), ("external_id=M10086", "external_id", "M10086")],
+    [
+        ("phone=%2B86%20138-0013-8000", "phone", "13800138000"),
+        ("email=chen%40example.com", "email", "chen@example.com"),
+        ("openid=o6_bmjrPTlm6", "openid", "o6_bmjrPTlm6"),
+        ("external_id=M10086", "external_id", "M10086"),
+    ],
 )
 def test_lookup_by_any_identity_finds_the_customer(cast, api, query, kind, value):
     customer = make_customer(workspace=cast.shop, name="陈静", identities={kind: value})
@@ -81,7 +103,13 @@ def test_lookup_of_an_unknown_identity_is_empty_and_needs_exactly_one_identity(c
 
 def test_events_are_paged_newest_first(cast, api):
     for day in range(1, 6):
-        track(api, user_id="M1", event=f"第{day}天", timestamp=f"2026-10-0{day}T12:00:00+08:00", message_id=f"d{day}")
+        track(
+            api,
+            user_id="M1",
+            event=f"第{day}天",
+            timestamp=f"2026-10-0{day}T12:00:00+08:00",
+            message_id=f"d{day}",
+        )
     customer_id = Identity.objects.get(workspace=cast.shop, value="M1").customer_id
     page = api.get(f"/api/v1/customers/{customer_id}/events?limit=2&offset=0").json()
     assert page["count"] == 5
@@ -92,15 +120,20 @@ def test_events_are_paged_newest_first(cast, api):
 
 def test_delete_erases_the_person_and_everything_about_them(cast, api):
     track(api, user_id="M7", event="下单", message_id="x1")
-    api.post("/api/v1/identify", {"user_id": "M7", "traits": {"name": "陈静", "phone": "13800138000"}},
-             content_type="application/json")
+    api.post(
+        "/api/v1/identify",
+        {"user_id": "M7", "traits": {"name": "陈静", "phone": "13800138000"}},
+        content_type="application/json",
+    )
     customer_id = Identity.objects.get(workspace=cast.shop, value="M7").customer_id
 
     response = api.delete(f"/api/v1/customers/{customer_id}")
 
     assert response.status_code == 204
     assert api.get(f"/api/v1/customers/{customer_id}").status_code == 404
-    assert not Identity.objects.filter(workspace=cast.shop, value__in=["M7", "13800138000"]).exists()
+    assert not Identity.objects.filter(
+        workspace=cast.shop, value__in=["M7", "13800138000"]
+    ).exists()
     assert not Event.objects.filter(workspace=cast.shop, user_id="M7").exists()
     entry = AuditEntry.objects.get(workspace=cast.shop, action="erase")
     assert entry.target_id == str(customer_id)
@@ -110,12 +143,19 @@ def test_delete_erases_the_person_and_everything_about_them(cast, api):
 def test_a_merged_id_answers_with_the_survivor(cast, api):
     survivor = make_customer(workspace=cast.shop, name="陈静")
     merged = make_customer(workspace=cast.shop, name="陈静 (旧)")
-    customers_services.merge_customers(workspace=cast.shop, survivor_id=survivor.pk, merged_id=merged.pk,
-                                       actor=customers_services.Actor(user=cast.owner))
+    customers_services.merge_customers(
+        workspace=cast.shop,
+        survivor_id=survivor.pk,
+        merged_id=merged.pk,
+        actor=customers_services.Actor(user=cast.owner),
+    )
     response = api.get(f"/api/v1/customers/{merged.pk}")
     assert response.status_code == 404
-    assert response.json() == {"code": "customer_merged", "message": "Customer was merged into another",
-                               "merged_into": survivor.pk}
+    assert response.json() == {
+        "code": "customer_merged",
+        "message": "Customer was merged into another",
+        "merged_into": survivor.pk,
+    }
 
 
 def test_openapi_schema_is_served_without_a_key(client, db):

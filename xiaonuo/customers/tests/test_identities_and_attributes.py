@@ -10,14 +10,22 @@ from xiaonuo.testing import make_customer
 
 @pytest.mark.parametrize(
     ("raw", "expected"),
-    [("13812341234", "13812341234"), ("+86 138-1234-1234", "13812341234"), ("0086 13812341234", "13812341234"),
-     ("(010) 6552 9988", "01065529988"), ("+1 415 555 0100", "+14155550100")],
+    [
+        ("13812341234", "13812341234"),
+        ("+86 138-1234-1234", "13812341234"),
+        ("0086 13812341234", "13812341234"),
+        ("(010) 6552 9988", "01065529988"),
+        ("+1 415 555 0100", "+14155550100"),
+    ],
 )
 def test_phone_numbers_are_recognised_however_they_were_typed(raw, expected):
     assert normalise("phone", raw) == expected
 
 
-@pytest.mark.parametrize(("kind", "raw"), [("phone", "call me"), ("email", "chen at example"), ("qq", "abc"), ("phone", "")])
+@pytest.mark.parametrize(
+    ("kind", "raw"),
+    [("phone", "call me"), ("email", "chen at example"), ("qq", "abc"), ("phone", "")],
+)
 def test_invalid_identities_are_refused(kind, raw):
     with pytest.raises(ServiceError) as error:
         normalise(kind, raw)
@@ -34,8 +42,14 @@ def test_masks_hide_the_middle_of_identifiers():
 @pytest.mark.django_db
 @pytest.mark.parametrize(
     ("type_", "raw", "stored"),
-    [("number", "1,280.5", 1280.5), ("number", "12", 12), ("boolean", "是", True), ("boolean", "false", False),
-     ("date", "1995/03/08", "1995-03-08"), ("text", 42, "42")],
+    [
+        ("number", "1,280.5", 1280.5),
+        ("number", "12", 12),
+        ("boolean", "是", True),
+        ("boolean", "false", False),
+        ("date", "1995/03/08", "1995-03-08"),
+        ("text", 42, "42"),
+    ],
 )
 def test_attribute_values_are_coerced_to_their_declared_type(cast, type_, raw, stored):
     customers_services.declare_attribute(workspace=cast.shop, key="x", label="X", type=type_)
@@ -44,7 +58,9 @@ def test_attribute_values_are_coerced_to_their_declared_type(cast, type_, raw, s
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize(("type_", "raw"), [("number", "很多"), ("boolean", "也许"), ("date", "明天")])
+@pytest.mark.parametrize(
+    ("type_", "raw"), [("number", "很多"), ("boolean", "也许"), ("date", "明天")]
+)
 def test_attribute_values_that_do_not_fit_are_refused(cast, type_, raw):
     customers_services.declare_attribute(workspace=cast.shop, key="x", label="X", type=type_)
     with pytest.raises(ServiceError) as error:
@@ -56,7 +72,9 @@ def test_attribute_values_that_do_not_fit_are_refused(cast, type_, raw):
 @pytest.mark.django_db
 def test_identities_are_unique_per_workspace_not_globally(cast):
     make_customer(workspace=cast.shop, phone="13800138000")
-    make_customer(workspace=cast.other_shop, phone="13800138000")  # another company may know the same person
+    make_customer(
+        workspace=cast.other_shop, phone="13800138000"
+    )  # another company may know the same person
     with pytest.raises(ServiceError) as error:
         make_customer(workspace=cast.shop, phone="+86 13800138000")
     assert error.value.code == "identity_taken"
@@ -67,6 +85,9 @@ def test_consent_accepts_known_purposes_only(cast):
     customer = make_customer(workspace=cast.shop, consent={"marketing": True})
     assert customer.consent == {"marketing": True}
     with pytest.raises(ServiceError) as error:
-        customers_services.update_customer(workspace=cast.shop, customer_id=customer.pk,
-                                           changes=CustomerChanges(consent={"telepathy": True}))
+        customers_services.update_customer(
+            workspace=cast.shop,
+            customer_id=customer.pk,
+            changes=CustomerChanges(consent={"telepathy": True}),
+        )
     assert error.value.code == "consent_unknown"

@@ -10,8 +10,12 @@ pytestmark = pytest.mark.django_db
 def people(cast):
     return {
         "wang_xiao": make_customer(workspace=cast.shop, name="王小明", phone="13800138000"),
-        "wang_fang": make_customer(workspace=cast.shop, name="王芳", phone="13912345678",
-                                   identities={"openid": "oAbC123", "email": "fang@example.com"}),
+        "wang_fang": make_customer(
+            workspace=cast.shop,
+            name="王芳",
+            phone="13912345678",
+            identities={"openid": "oAbC123", "email": "fang@example.com"},
+        ),
         "ouyang": make_customer(workspace=cast.shop, name="欧阳王", phone="18600001111"),
         "elsewhere": make_customer(workspace=cast.other_shop, name="王小二", phone="13800138001"),
     }
@@ -33,5 +37,7 @@ def found(cast, q):
         ("李", set()),
     ],
 )
-def test_search_finds_by_name_prefix_phone_or_any_identity_within_the_workspace(cast, people, q, names):
+def test_search_finds_by_name_prefix_phone_or_any_identity_within_the_workspace(
+    cast, people, q, names
+):
     assert found(cast, q) == names
