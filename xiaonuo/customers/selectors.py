@@ -9,7 +9,14 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.customers.exceptions import CustomersError
-from xiaonuo.customers.models import Customer, Identity, IdentityKind, MergeRecord, Tag
+from xiaonuo.customers.models import (
+    AttributeDefinition,
+    Customer,
+    Identity,
+    IdentityKind,
+    MergeRecord,
+    Tag,
+)
 from xiaonuo.lib.errors import NotFound
 
 _DIGITS = re.compile(r"^\+?\d[\d\s-]{2,}$")
@@ -137,6 +144,11 @@ def with_list_relations(qs: QuerySet[Customer]) -> QuerySet[Customer]:
     return qs.prefetch_related(
         Prefetch("identities", queryset=Identity.objects.order_by("kind", "id")), "tags"
     )
+
+
+def get_attribute_labels(*, workspace: Workspace) -> dict[str, str]:
+    """Declared attribute keys and the names people gave them (会员等级 for member_level)."""
+    return dict(AttributeDefinition.objects.filter(workspace=workspace).values_list("key", "label"))
 
 
 def list_tags(*, workspace: Workspace) -> QuerySet[Tag]:

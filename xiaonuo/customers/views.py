@@ -140,8 +140,11 @@ def _render_detail(
             "consent": [purpose for purpose, given in customer.consent.items() if given],
         }
     )
+    labels = customers_selectors.get_attribute_labels(workspace=request.workspace)
+    attributes = [(labels.get(key, key), value) for key, value in customer.attributes.items()]
     context: dict[str, Any] = {
         "customer": customer,
+        "attributes": attributes,
         "identities": identities,
         "tags": tags,
         "consent": customer.consent,

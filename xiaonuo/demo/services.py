@@ -421,7 +421,6 @@ def _store_members(workspace: Workspace, members: list[Member], tags: dict[str, 
                     lifecycle_stage=m.stage,
                     is_seed=m.is_seed,
                     consent=m.consent,
-                    # Sign-up time is part of the story; created_at is when the row was stored.
                     attributes={
                         **m.attributes,
                         "home_store": m.store,
@@ -447,6 +446,13 @@ def _store_members(workspace: Workspace, members: list[Member], tags: dict[str, 
                 identity_rows,
             )
             cursor.executemany(_insert_sql(Customer.tags.through, ["customer", "tag"]), tag_rows)
+            # A member is first known when they joined, not when the demo was loaded; otherwise
+            # the dashboard would count every demo customer as new today.
+            adapt = connection.ops.adapt_datetimefield_value
+            cursor.executemany(
+                f"UPDATE {Customer._meta.db_table} SET created_at = %s WHERE id = %s",  # noqa: S608
+                [(adapt(m.joined), c.pk) for c, m in zip(created, members, strict=True)],
+            )
 
 
 def _insert_sql(model: type[models.Model], fields: list[str]) -> str:

@@ -4,6 +4,7 @@ import pytest
 
 from xiaonuo.accounts.models import AuditAction, AuditEntry
 from xiaonuo.customers.models import Customer, Identity, MergeRecord
+from xiaonuo.customers import services as customers_services
 from xiaonuo.testing import make_customer, signed_in
 
 pytestmark = pytest.mark.django_db
@@ -67,6 +68,15 @@ def test_the_customer_page_shows_identities_masked_and_tags(cast, chen):
     assert "老客" in body
     assert "显示" not in body  # a viewer may not reveal
     assert "杭州" in body
+
+
+def test_the_customer_page_names_attributes_by_their_declared_label(cast):
+    customers_services.declare_attribute(
+        workspace=cast.shop, key="member_level", label="会员等级", type="text"
+    )
+    customer = make_customer(workspace=cast.shop, attributes={"member_level": "金卡"})
+    body = signed_in(cast.viewer).get(f"/customers/{customer.pk}/").content.decode()
+    assert "会员等级" in body and "金卡" in body and "member_level" not in body
 
 
 def test_an_agent_reveals_a_phone_number_and_the_reveal_is_audited(cast, chen):

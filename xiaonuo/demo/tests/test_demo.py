@@ -100,3 +100,10 @@ def test_a_demo_that_fails_half_way_leaves_nothing_behind(monkeypatch):
     assert not Workspace.objects.filter(slug="chaxiaoman").exists()
     assert not User.objects.filter(username="demo").exists()
     assert Customer.objects.count() == 0
+
+
+def test_demo_members_are_first_known_when_they_joined_not_when_the_demo_was_loaded():
+    make_demo()
+
+    for customer in Customer.objects.all():
+        assert customer.created_at.date().isoformat() == customer.attributes["member_since"]
