@@ -3,8 +3,8 @@
 import pytest
 
 from xiaonuo.accounts.models import AuditAction, AuditEntry
-from xiaonuo.customers.models import Customer, Identity, MergeRecord
 from xiaonuo.customers import services as customers_services
+from xiaonuo.customers.models import Customer, Identity, MergeRecord
 from xiaonuo.testing import make_customer, signed_in
 
 pytestmark = pytest.mark.django_db
