@@ -125,3 +125,32 @@ def test_events_of_another_workspace_are_left_alone(cast, tmp_path):
 
     assert Event.objects.filter(workspace=cast.shop).count() == 3
     assert Event.objects.filter(workspace=cast.other_shop).count() == 3
+
+
+def _timeline_index_exists() -> bool:
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        return "event_customer_ts" in connection.introspection.get_constraints(cursor, Event._meta.db_table)
+
+
+def test_a_big_load_rebuilds_the_timeline_index_after(cast, tmp_path, monkeypatch):
+    from xiaonuo.events import bulk
+
+    monkeypatch.setattr(bulk, "REBUILD_MIN_ROWS", 1)  # every load counts as big
+    path = tmp_path / "history.csv"
+    path.write_text(CSV_HEADER + CSV_BODY, encoding="utf-8")
+    assert "3 events stored" in run_import(path)
+    assert _timeline_index_exists()
+    assert Event.objects.filter(workspace=cast.shop).count() == 3
+
+
+def test_an_import_restores_a_timeline_index_left_dropped_by_a_killed_one(cast, tmp_path):
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("DROP INDEX event_customer_ts")
+    path = tmp_path / "history.csv"
+    path.write_text(CSV_HEADER + CSV_BODY, encoding="utf-8")
+    run_import(path)
+    assert _timeline_index_exists()
