@@ -1053,6 +1053,9 @@ def run_import(*, import_id: int) -> None:
     except Exception:
         _fail(import_id, "internal_error")  # a bug: the worker log has the traceback
         raise
+    # The upload holds personal data and is not needed once imported; keeping it would let a
+    # customer's row outlive their privacy erasure. (Failed imports keep it for a retry.)
+    stored_path(customer_import.file_path).unlink(missing_ok=True)
     report = ""
     if result.errors:
         path = _imports_dir(customer_import.workspace) / f"{import_id}-errors.csv"

@@ -4,6 +4,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from xiaonuo.customers.importing import stored_path
 from xiaonuo.customers.models import Customer, CustomerImport, ImportStatus
 from xiaonuo.testing import make_customer_file, signed_in
 
@@ -71,6 +72,9 @@ def test_an_operator_imports_a_file_and_watches_it_reach_100_percent(
         "张三",
         "王五",
     ]
+
+    # The uploaded file, with its personal data, is gone once imported
+    assert not stored_path(customer_import.file_path).exists()
 
     # The error report names the line and the column, and opens in Excel (BOM)
     report = b"".join(
