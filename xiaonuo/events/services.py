@@ -5,7 +5,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Count, F
 from django.db.models.functions import TruncDate
 from django.utils import timezone
@@ -16,8 +16,8 @@ from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.identities import normalise
 from xiaonuo.customers.models import Identity, IdentityKind
 from xiaonuo.customers.services import CustomerChanges
-from xiaonuo.events.exceptions import EventsError
 from xiaonuo.events import storage
+from xiaonuo.events.exceptions import EventsError
 from xiaonuo.events.models import Event, EventDayCount, EventType
 from xiaonuo.events.storage import EventRecord
 from xiaonuo.lib.errors import ServiceError
@@ -98,33 +98,87 @@ def ingest_events(*, workspace: Workspace, items: list[IncomingEvent], actor: Ac
                            status=422, errors=errors)
     for item in items:
         item.message_id = item.message_id or str(uuid.uuid4())
+    # An identify changes a profile, so a repeated one is recognised before it is applied (and
+    # its customers are resolved inside the transaction); plain track events are deduplicated by
+    # the insert itself, and their known customers are looked up before the transaction, so that
+    # the write lock (one writer at a time on SQLite) is held only for the writes.
+    has_identify = any(item.type == EventType.IDENTIFY for item in items)
+    known = None if has_identify else _look_up_customers(workspace=workspace, items=items)
+    try:
+        accepted = _store(workspace=workspace, items=items, actor=actor, now=now, known=known)
+    except IntegrityError:
+        if known is None:
+            raise
+        # A customer looked up was merged or erased before our commit: resolve again, inside.
+        accepted = _store(workspace=workspace, items=items, actor=actor, now=now, known=None)
+    return IngestResult(accepted=accepted, duplicates=len(items) - accepted)
+
+
+@dataclass
+class _KnownCustomers:
+    by_user: dict[str, int]
+    by_anonymous: dict[str, int]
+    complete: bool  # every user id of the batch has a customer already
+
+
+def _look_up_customers(*, workspace: Workspace, items: list[IncomingEvent]) -> _KnownCustomers:
+    users = {i.user_id for i in items if i.user_id}
+    anonymous = {i.anonymous_id for i in items if not i.user_id and i.anonymous_id}
+    by_user = _identity_owners(workspace=workspace, kind=IdentityKind.EXTERNAL_ID, values=users)
+    by_anonymous = _identity_owners(workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, values=anonymous)
+    return _KnownCustomers(by_user=by_user, by_anonymous=by_anonymous, complete=len(by_user) == len(users))
+
+
+def _identity_owners(*, workspace: Workspace, kind: IdentityKind, values: set[str]) -> dict[str, int]:
+    if not values:
+        return {}
+    return dict(
+        Identity.objects.filter(workspace=workspace, kind=kind, value__in=values).values_list("value", "customer_id")
+    )
+
+
+def _store(
+    *, workspace: Workspace, items: list[IncomingEvent], actor: Actor, now: datetime, known: _KnownCustomers | None
+) -> int:
+    if known is not None and known.complete:
+        # Returning users only (the steady state): rows are built before the write transaction.
+        customer_of = {
+            i.message_id: known.by_user[i.user_id] if i.user_id else known.by_anonymous.get(i.anonymous_id)
+            for i in items
+        }
+        prepared = storage.prepare_events(
+            workspace_id=workspace.pk, records=_records(items, customer_of, now), received_at=now
+        )
+        with transaction.atomic():
+            return storage.insert_prepared(prepared)
     with transaction.atomic():
-        # An identify changes a profile, so a repeated one is recognised before it is applied;
-        # plain track events are deduplicated by the insert itself.
-        has_identify = any(item.type == EventType.IDENTIFY for item in items)
-        fresh = _drop_duplicates(workspace=workspace, items=items) if has_identify else items
-        customer_of = _resolve_customers(workspace=workspace, items=fresh)
+        fresh = items if known is not None else _drop_duplicates(workspace=workspace, items=items)
+        customer_of = _resolve_customers(workspace=workspace, items=fresh, known=known)
         for item in fresh:
             customer_id = customer_of[item.message_id]
             if item.type == EventType.IDENTIFY and customer_id is not None:  # identify always has one
                 customer_of[item.message_id] = _apply_identify(
                     workspace=workspace, item=item, customer_id=customer_id, actor=actor
                 )
-        records = [
-            EventRecord(
-                customer_id=customer_of.get(item.message_id),
-                type=item.type,
-                name=item.event if item.type == EventType.TRACK else "",
-                properties=item.properties if item.type == EventType.TRACK else item.traits,
-                user_id=item.user_id,
-                anonymous_id=item.anonymous_id,
-                message_id=item.message_id,
-                timestamp=item.timestamp or now,
-            )
-            for item in fresh
-        ]
-        accepted = storage.insert_events(workspace_id=workspace.pk, records=records, received_at=now)
-    return IngestResult(accepted=accepted, duplicates=len(items) - accepted)
+        return storage.insert_events(
+            workspace_id=workspace.pk, records=_records(fresh, customer_of, now), received_at=now
+        )
+
+
+def _records(items: list[IncomingEvent], customer_of: dict[str, int | None], now: datetime) -> list[EventRecord]:
+    return [
+        EventRecord(
+            customer_id=customer_of.get(item.message_id),
+            type=item.type,
+            name=item.event if item.type == EventType.TRACK else "",
+            properties=item.properties if item.type == EventType.TRACK else item.traits,
+            user_id=item.user_id,
+            anonymous_id=item.anonymous_id,
+            message_id=item.message_id,
+            timestamp=item.timestamp or now,
+        )
+        for item in items
+    ]
 
 
 def _drop_duplicates(*, workspace: Workspace, items: list[IncomingEvent]) -> list[IncomingEvent]:
@@ -142,11 +196,18 @@ def _drop_duplicates(*, workspace: Workspace, items: list[IncomingEvent]) -> lis
     return fresh
 
 
-def _resolve_customers(*, workspace: Workspace, items: list[IncomingEvent]) -> dict[str, int | None]:
-    """message_id → customer id. Known users are looked up in one query per batch; unknown
-    user ids get a new customer; anonymous-only events attach if the anonymous id is known."""
-    by_user = customers_services.ensure_customers_for_identities(
-        workspace=workspace, kind=IdentityKind.EXTERNAL_ID, values=[i.user_id for i in items if i.user_id]
+def _resolve_customers(
+    *, workspace: Workspace, items: list[IncomingEvent], known: _KnownCustomers | None = None
+) -> dict[str, int | None]:
+    """message_id → customer id. Known users are looked up in one query per batch (or were, in
+    ``known``); unknown user ids get a new customer; anonymous-only events attach if the
+    anonymous id is known."""
+    users = {i.user_id for i in items if i.user_id}
+    by_user = dict(known.by_user) if known is not None else {}
+    by_user.update(
+        customers_services.ensure_customers_for_identities(
+            workspace=workspace, kind=IdentityKind.EXTERNAL_ID, values=users - by_user.keys()
+        )
     )
     anonymous_only = {i.anonymous_id for i in items if not i.user_id and i.anonymous_id}
     # An identify with only an anonymous id creates a customer for that device.
@@ -157,7 +218,9 @@ def _resolve_customers(*, workspace: Workspace, items: list[IncomingEvent]) -> d
         workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, values=anonymous_identified
     )
     rest = anonymous_only - anonymous_identified
-    if rest:
+    if known is not None:
+        by_anonymous.update(known.by_anonymous)
+    elif rest:
         by_anonymous.update(
             Identity.objects.filter(workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, value__in=rest).values_list(
                 "value", "customer_id"

@@ -44,16 +44,39 @@ class EventRecord:
     timestamp: datetime
 
 
+@dataclass(slots=True)
+class PreparedEvents:
+    """Rows ready for the driver; built by ``prepare_events`` outside the write transaction, so
+    that the database's write lock (one writer at a time on SQLite) is held only for the insert."""
+
+    workspace_id: int
+    sqlite_rows: dict[date, list[tuple[Any, ...]]] | None = None  # per local day
+    postgres_params: dict[str, Any] | None = None
+
+
 def insert_events(*, workspace_id: int, records: list[EventRecord], received_at: datetime) -> int:
     """Store the records that are new; returns how many were. Call inside a transaction."""
-    if not records:
-        return 0
+    return insert_prepared(prepare_events(workspace_id=workspace_id, records=records, received_at=received_at))
+
+
+def prepare_events(*, workspace_id: int, records: list[EventRecord], received_at: datetime) -> PreparedEvents:
     if connection.vendor == "postgresql":
-        return _insert_postgres(workspace_id, records, received_at)
-    return _insert_sqlite(workspace_id, records, received_at)
+        return PreparedEvents(workspace_id, postgres_params=_postgres_params(workspace_id, records, received_at))
+    return PreparedEvents(workspace_id, sqlite_rows=_sqlite_rows(workspace_id, records, received_at))
 
 
-def _insert_sqlite(workspace_id: int, records: list[EventRecord], received_at: datetime) -> int:
+def insert_prepared(prepared: PreparedEvents) -> int:
+    """Store the prepared rows that are new; returns how many were. Call inside a transaction."""
+    if prepared.postgres_params is not None:
+        return _insert_postgres(prepared.postgres_params) if prepared.postgres_params["message"] else 0
+    if prepared.sqlite_rows:
+        return _insert_sqlite(prepared.workspace_id, prepared.sqlite_rows)
+    return 0
+
+
+def _sqlite_rows(
+    workspace_id: int, records: list[EventRecord], received_at: datetime
+) -> dict[date, list[tuple[Any, ...]]]:
     dumps = orjson.dumps
     zone = timezone.get_default_timezone()
     received = _sqlite_time(received_at)
@@ -64,6 +87,10 @@ def _insert_sqlite(workspace_id: int, records: list[EventRecord], received_at: d
             (workspace_id, r.customer_id, r.type, r.name, dumps(r.properties).decode(), r.user_id,
              r.anonymous_id, r.message_id, utc.replace(tzinfo=None).isoformat(" "), received)
         )
+    return by_day
+
+
+def _insert_sqlite(workspace_id: int, by_day: dict[date, list[tuple[Any, ...]]]) -> int:
     sql = (
         f"INSERT OR IGNORE INTO {Event._meta.db_table} ({', '.join(_COLUMNS)}) "  # noqa: S608 - fixed names
         f"VALUES ({', '.join('?' * len(_COLUMNS))})"
@@ -92,9 +119,25 @@ def _sqlite_time(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 
-def _insert_postgres(workspace_id: int, records: list[EventRecord], received_at: datetime) -> int:
-    table, days = Event._meta.db_table, EventDayCount._meta.db_table
+def _postgres_params(workspace_id: int, records: list[EventRecord], received_at: datetime) -> dict[str, Any]:
     dumps = orjson.dumps
+    return {
+        "workspace": workspace_id,
+        "received": received_at,
+        "zone": settings.TIME_ZONE,
+        "customer": [r.customer_id for r in records],
+        "type": [r.type for r in records],
+        "name": [r.name for r in records],
+        "properties": [dumps(r.properties).decode() for r in records],
+        "user": [r.user_id for r in records],
+        "anonymous": [r.anonymous_id for r in records],
+        "message": [r.message_id for r in records],
+        "timestamp": [r.timestamp for r in records],
+    }
+
+
+def _insert_postgres(params: dict[str, Any]) -> int:
+    table, days = Event._meta.db_table, EventDayCount._meta.db_table
     # One statement and one round trip: the rows travel as arrays, the inserted ones are
     # counted per local day and added to the day counts by the same statement.
     sql = f"""
@@ -117,19 +160,6 @@ def _insert_postgres(workspace_id: int, records: list[EventRecord], received_at:
         )
         SELECT coalesce(sum(n), 0) FROM per_day
     """  # noqa: S608 - fixed names
-    params = {
-        "workspace": workspace_id,
-        "received": received_at,
-        "zone": settings.TIME_ZONE,
-        "customer": [r.customer_id for r in records],
-        "type": [r.type for r in records],
-        "name": [r.name for r in records],
-        "properties": [dumps(r.properties).decode() for r in records],
-        "user": [r.user_id for r in records],
-        "anonymous": [r.anonymous_id for r in records],
-        "message": [r.message_id for r in records],
-        "timestamp": [r.timestamp for r in records],
-    }
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return int(cursor.fetchone()[0])
