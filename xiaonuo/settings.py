@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "huey.contrib.djhuey",
+    "ninja",  # serves its bundled Swagger UI at /api/v1/docs instead of loading it from a CDN
     "xiaonuo.accounts",
     "xiaonuo.customers",
     "xiaonuo.events",
@@ -166,7 +167,12 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"django.db.backends": {"level": "INFO"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        # The worker (run_huey) gives huey's logger a handler of its own; without this every
+        # job line would print twice.
+        "huey": {"level": "INFO", "propagate": False},
+    },
 }
 
 # Reactions across apps, dispatched by xiaonuo.lib.dispatch; see xiaonuo/listeners.py.

@@ -163,3 +163,11 @@ def test_openapi_schema_is_served_without_a_key(client, db):
     assert response.status_code == 200
     paths = response.json()["paths"]
     assert {"/api/v1/track", "/api/v1/identify", "/api/v1/customers/{customer_id}"} <= set(paths)
+
+
+def test_the_api_docs_page_loads_nothing_from_outside(client, db):
+    response = client.get("/api/v1/docs")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "swagger-ui-bundle.js" in body
+    assert "https://" not in body and "http://" not in body.replace("http://testserver", "")
