@@ -154,3 +154,30 @@ def test_an_import_restores_a_timeline_index_left_dropped_by_a_killed_one(cast, 
     path.write_text(CSV_HEADER + CSV_BODY, encoding="utf-8")
     run_import(path)
     assert _timeline_index_exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_customer_merged_during_a_load_gets_the_later_events(cast, monkeypatch):
+    from datetime import UTC, datetime
+
+    from xiaonuo.accounts.services import Actor
+    from xiaonuo.customers import services as customers_services
+    from xiaonuo.events import bulk
+
+    monkeypatch.setattr(bulk, "CHUNK_ROWS", 1)  # one transaction per row
+    survivor = customers_services.ensure_customers_for_identities(
+        workspace=cast.shop, kind="external_id", values=["keeper"]
+    )["keeper"]
+
+    def rows():
+        when = datetime(2026, 10, 1, tzinfo=UTC)
+        yield bulk.EventRow("track", "下单", "m-1", "", {}, when, "e-1")
+        merged = Identity.objects.get(workspace=cast.shop, value="m-1").customer_id
+        customers_services.merge_customers(
+            workspace=cast.shop, survivor_id=survivor, merged_id=merged, actor=Actor()
+        )
+        yield bulk.EventRow("track", "下单", "m-1", "", {}, when, "e-2")
+
+    result = bulk.bulk_load_events(workspace=cast.shop, rows=rows())
+    assert result.loaded == 2
+    assert set(Event.objects.values_list("customer_id", flat=True)) == {survivor}
