@@ -5,8 +5,9 @@ cost four times the rest of a 1,000-event batch (model instances, SQL built per 
 SQLite), so this talks to the driver directly:
 
 - SQLite: one ``executemany`` of ``INSERT OR IGNORE`` per local day in the call;
-- PostgreSQL: one ``INSERT … SELECT FROM unnest(arrays) ON CONFLICT DO NOTHING`` whose inserted
-  rows are counted per day in the same statement.
+- PostgreSQL: ``COPY`` into a temporary table, then one ``INSERT … ON CONFLICT DO NOTHING`` whose
+  inserted rows are counted per local day by the same statement. (A single
+  ``INSERT … SELECT FROM unnest(arrays)`` was tried instead: about 25 % slower per API batch.)
 
 The unique (workspace, message_id) index is the idempotency guard in both: a message id already
 stored, or repeated in the same call, is skipped and not counted. The rows actually inserted are
@@ -68,7 +69,7 @@ def prepare_events(*, workspace_id: int, records: list[EventRecord], received_at
 def insert_prepared(prepared: PreparedEvents) -> int:
     """Store the prepared rows that are new; returns how many were. Call inside a transaction."""
     if prepared.postgres_params is not None:
-        return _insert_postgres(prepared.postgres_params) if prepared.postgres_params["message"] else 0
+        return _insert_postgres(prepared.postgres_params) if prepared.postgres_params["rows"] else 0
     if prepared.sqlite_rows:
         return _insert_sqlite(prepared.workspace_id, prepared.sqlite_rows)
     return 0
@@ -123,43 +124,47 @@ def _postgres_params(workspace_id: int, records: list[EventRecord], received_at:
     dumps = orjson.dumps
     return {
         "workspace": workspace_id,
-        "received": received_at,
         "zone": settings.TIME_ZONE,
-        "customer": [r.customer_id for r in records],
-        "type": [r.type for r in records],
-        "name": [r.name for r in records],
-        "properties": [dumps(r.properties).decode() for r in records],
-        "user": [r.user_id for r in records],
-        "anonymous": [r.anonymous_id for r in records],
-        "message": [r.message_id for r in records],
-        "timestamp": [r.timestamp for r in records],
+        "rows": [
+            (workspace_id, r.customer_id, r.type, r.name, dumps(r.properties).decode(), r.user_id,
+             r.anonymous_id, r.message_id, r.timestamp, received_at)
+            for r in records
+        ],
     }
 
 
 def _insert_postgres(params: dict[str, Any]) -> int:
     table, days = Event._meta.db_table, EventDayCount._meta.db_table
-    # One statement and one round trip: the rows travel as arrays, the inserted ones are
-    # counted per local day and added to the day counts by the same statement.
-    sql = f"""
-        WITH inserted AS (
-            INSERT INTO {table} ({", ".join(_COLUMNS)})
-            SELECT %(workspace)s, r.customer_id, r.type, r.name, r.properties::jsonb, r.user_id,
-                   r.anonymous_id, r.message_id, r.timestamp, %(received)s
-            FROM unnest(%(customer)s::bigint[], %(type)s::text[], %(name)s::text[],
-                        %(properties)s::text[], %(user)s::text[], %(anonymous)s::text[],
-                        %(message)s::text[], %(timestamp)s::timestamptz[])
-                 AS r(customer_id, type, name, properties, user_id, anonymous_id, message_id, timestamp)
-            ON CONFLICT (workspace_id, message_id) DO NOTHING
-            RETURNING timestamp
-        ), per_day AS (
-            SELECT (timestamp AT TIME ZONE %(zone)s)::date AS day, count(*) AS n FROM inserted GROUP BY 1
-        ), counted AS (
-            INSERT INTO {days} (workspace_id, day, count)
-            SELECT %(workspace)s, day, n FROM per_day
-            ON CONFLICT (workspace_id, day) DO UPDATE SET count = {days}.count + EXCLUDED.count
+    columns = ", ".join(_COLUMNS)
+    with connection.cursor() as django_cursor:
+        cursor = django_cursor.cursor  # the psycopg cursor, inside Django's transaction
+        # ON COMMIT DROP: the staging table lives for this transaction only.
+        cursor.execute(
+            f"CREATE TEMP TABLE IF NOT EXISTS _event_load ON COMMIT DROP AS "  # noqa: S608
+            f"SELECT {columns} FROM {table} WITH NO DATA"
         )
-        SELECT coalesce(sum(n), 0) FROM per_day
-    """  # noqa: S608 - fixed names
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        return int(cursor.fetchone()[0])
+        with cursor.copy(f"COPY _event_load ({columns}) FROM STDIN") as copy:
+            for row in params["rows"]:
+                copy.write_row(row)
+        # The inserted rows are counted per local day and added to the day counts by the same
+        # statement.
+        cursor.execute(
+            f"""
+            WITH inserted AS (
+                INSERT INTO {table} ({columns}) SELECT {columns} FROM _event_load
+                ON CONFLICT (workspace_id, message_id) DO NOTHING
+                RETURNING timestamp
+            ), per_day AS (
+                SELECT (timestamp AT TIME ZONE %(zone)s)::date AS day, count(*) AS n FROM inserted GROUP BY 1
+            ), counted AS (
+                INSERT INTO {days} (workspace_id, day, count)
+                SELECT %(workspace)s, day, n FROM per_day
+                ON CONFLICT (workspace_id, day) DO UPDATE SET count = {days}.count + EXCLUDED.count
+            )
+            SELECT coalesce(sum(n), 0) FROM per_day
+            """,  # noqa: S608 - fixed names
+            {"zone": params["zone"], "workspace": params["workspace"]},
+        )
+        inserted = int(cursor.fetchone()[0])
+        cursor.execute("DROP TABLE _event_load")
+    return inserted
