@@ -66,14 +66,9 @@ def customer_list(request: ConsoleRequest) -> HttpResponse:
         tag=data.get("tag") or "",
         is_seed=form.is_seed(),
     )
-    qs = customers_selectors.with_list_relations(
-        customers_selectors.list_customers(workspace=request.workspace, filters=filters)
+    customers, has_next = customers_selectors.get_customer_page(
+        workspace=request.workspace, filters=filters, before=data.get("before"), size=PAGE_SIZE
     )
-    if data.get("before"):
-        qs = qs.filter(pk__lt=data["before"])
-    customers = list(qs[: PAGE_SIZE + 1])  # one extra row tells whether a next page exists
-    has_next = len(customers) > PAGE_SIZE
-    customers = customers[:PAGE_SIZE]
     rows = []
     for customer in customers:
         phone = customers_selectors.primary_identity(customer, IdentityKind.PHONE)
