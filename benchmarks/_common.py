@@ -6,10 +6,12 @@ import os
 import platform
 import re
 import shlex
+import socket
 import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -122,3 +124,44 @@ def write_section(title: str, body: str) -> None:
     )
     DOC.write_text(text.rstrip() + "\n")
     print(f"wrote the '{title}' section of {DOC.relative_to(ROOT)}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@contextlib.contextmanager
+def served(env: dict[str, str], *, workers: int = 2, log: Path | None = None) -> Iterator[int]:
+    """The real server (gunicorn, as ``xiaonuo serve`` runs it) on a free port; yields the port."""
+    port = free_port()
+    server = subprocess.Popen(
+        [
+            PYTHON,
+            "-m",
+            "gunicorn",
+            "xiaonuo.wsgi:application",
+            "-w",
+            str(workers),
+            "--bind",
+            f"127.0.0.1:{port}",
+            "--timeout",
+            "120",
+            "--log-level",
+            "warning",
+        ],
+        env=env,
+        cwd=ROOT,
+        stderr=log.open("w") if log else None,  # noqa: SIM115 - closed with the process
+    )
+    try:
+        for _ in range(100):
+            with contextlib.suppress(OSError):
+                socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                break
+            time.sleep(0.2)
+        yield port
+    finally:
+        server.terminate()
+        server.wait(30)

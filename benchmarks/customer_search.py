@@ -17,16 +17,13 @@ import contextlib
 import http.client
 import os
 import random
-import socket
-import subprocess
 import sys
 import time
 import urllib.parse
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PYTHON, ROOT, django_setup, environment, write_section, xiaonuo  # noqa: E402
-from track_api import free_port  # noqa: E402
+from _common import ROOT, django_setup, environment, served, write_section, xiaonuo  # noqa: E402
 
 SAMPLES = 100  # requests per kind
 
@@ -167,29 +164,7 @@ def main() -> None:
             workspace=workspace, name="bench", actor=accounts_services.Actor()
         )
         kinds = samples(random.Random(11))
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "xiaonuo.wsgi:application",
-                "-w",
-                "2",
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-        )
-        try:
-            for _ in range(100):
-                with contextlib.suppress(OSError):
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                time.sleep(0.2)
+        with served(env) as port:
             browser = Session(port)
             browser.sign_in("demo", demo_services.PASSWORD)
             api = Session(port)
@@ -212,9 +187,6 @@ def main() -> None:
                 rows.append(
                     f"| {kind} | {len(times)} | {p50:.1f} | {p95:.1f} | {max(times):.0f} | {bad} | {verdict} |"
                 )
-        finally:
-            server.terminate()
-            server.wait(30)
     if options.customers < 1_000_000:
         print("(a smaller world than the reference scale: docs/benchmarks.md not written)")
         return

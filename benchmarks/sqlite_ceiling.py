@@ -27,7 +27,10 @@ INDEXES = [
         "partial (workspace, anonymous_id)",
         "CREATE INDEX c ON e (workspace_id, anonymous_id) WHERE customer_id IS NULL",
     ),
-    ("(workspace, timestamp) [removed from the model]", "CREATE INDEX b ON e (workspace_id, timestamp)"),
+    (
+        "(workspace, timestamp) [removed from the model]",
+        "CREATE INDEX b ON e (workspace_id, timestamp)",
+    ),
 ]
 
 

@@ -10,8 +10,6 @@ import argparse
 import http.client
 import json
 import random
-import socket
-import subprocess
 import sys
 import threading
 import time
@@ -20,15 +18,9 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from _common import PYTHON, ROOT, environment, write_section, xiaonuo  # noqa: E402
+from _common import environment, served, write_section, xiaonuo  # noqa: E402
 
 BATCH = 1000
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def make_batches(count: int, users: int, tag: str) -> list[bytes]:
@@ -51,7 +43,9 @@ def make_batches(count: int, users: int, tag: str) -> list[bytes]:
                     "amount": rng.randint(9, 40),
                     "store": rng.choice(stores),
                 },
-                "timestamp": (now - timedelta(seconds=rng.randrange(6 * 3600))).isoformat(timespec="milliseconds"),
+                "timestamp": (now - timedelta(seconds=rng.randrange(6 * 3600))).isoformat(
+                    timespec="milliseconds"
+                ),
                 "message_id": str(uuid.UUID(int=rng.getrandbits(128), version=4)),
             }
             for _ in range(BATCH)
@@ -100,7 +94,9 @@ def post_all(
     return time.perf_counter() - started, latencies, failures
 
 
-def run(backend: str, batches: int, clients: int, workers: int) -> dict[str, tuple[float, float, int]]:
+def run(
+    backend: str, batches: int, clients: int, workers: int
+) -> dict[str, tuple[float, float, int]]:
     with environment(backend) as env:
         key = (
             xiaonuo(
@@ -117,34 +113,9 @@ def run(backend: str, batches: int, clients: int, workers: int) -> dict[str, tup
             .strip()
             .splitlines()[-1]
         )
-        port = free_port()
-        server = subprocess.Popen(
-            [
-                PYTHON,
-                "-m",
-                "gunicorn",
-                "xiaonuo.wsgi:application",
-                "-w",
-                str(workers),
-                "--bind",
-                f"127.0.0.1:{port}",
-                "--timeout",
-                "120",
-                "--log-level",
-                "warning",
-            ],
-            env=env,
-            cwd=ROOT,
-            # Server tracebacks go to a file; failed batches are counted and shown by the client.
-            stderr=open(Path(env["XIAONUO_DATA_DIR"]) / "server.log", "w"),  # noqa: SIM115
-        )
-        try:
-            for _ in range(100):
-                try:
-                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
-                    break
-                except OSError:
-                    time.sleep(0.2)
+        # Server tracebacks go to a file; failed batches are counted and shown by the client.
+        log = Path(env["XIAONUO_DATA_DIR"]) / "server.log"
+        with served(env, workers=workers, log=log) as port:
             # The load runs in a separate process from the server (this one), as a client would.
             post_all(port, key, make_batches(4, 1000, "warm"), clients)
             results = {}
@@ -153,9 +124,6 @@ def run(backend: str, batches: int, clients: int, workers: int) -> dict[str, tup
             for phase in ("new", "returning"):
                 bodies = make_batches(batches, 50_000, phase)
                 results[phase] = measure(backend, phase, *post_all(port, key, bodies, clients))
-        finally:
-            server.terminate()
-            server.wait(30)
         return results
 
 
@@ -184,7 +152,9 @@ def main() -> None:
     options = parser.parse_args()
     rows = []
     for backend in options.backend.split(","):
-        for phase, (rate, p95, failed) in run(backend, options.batches, options.clients, options.workers).items():
+        for phase, (rate, p95, failed) in run(
+            backend, options.batches, options.clients, options.workers
+        ).items():
             target = (
                 " (target ≥ 20,000: " + ("met)" if rate >= 20_000 else "missed)")
                 if backend == "sqlite"
