@@ -5,7 +5,6 @@ selector, render. Every object is looked up inside ``request.workspace``; an id 
 workspace is a 404, never a 403, so its existence does not leak.
 """
 
-
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.decorators import login_required

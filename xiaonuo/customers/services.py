@@ -184,9 +184,9 @@ def ensure_customers_for_identities(
         owners = dict(zip(missing, created, strict=True))
         if inserted != len(missing):
             owners = dict(
-                Identity.objects.filter(workspace=workspace, kind=kind, value__in=missing).values_list(
-                    "value", "customer_id"
-                )
+                Identity.objects.filter(
+                    workspace=workspace, kind=kind, value__in=missing
+                ).values_list("value", "customer_id")
             )
             losers = [c for c, v in zip(created, missing, strict=True) if owners[v] != c]
             Customer.objects.filter(workspace=workspace, pk__in=losers).delete()
@@ -203,15 +203,21 @@ def _create_blank_customers(*, workspace: Workspace, count: int) -> list[int]:
     table = Customer._meta.db_table
     columns = "workspace_id, name, gender, city, lifecycle_stage, is_seed, attributes, consent, created_at, updated_at"
     now = connection.ops.adapt_datetimefield_value(timezone.now())
-    values = [workspace.pk, LifecycleStage.NEW, now, now]
+    values: list[Any] = [workspace.pk, str(LifecycleStage.NEW), now, now]
     if connection.vendor == "postgresql":
-        rows, false, empty, params = "generate_series(1, %s)", "false", "'{}'::jsonb", [*values, count]
+        rows, false, empty, params = (
+            "generate_series(1, %s)",
+            "false",
+            "'{}'::jsonb",
+            [*values, count],
+        )
         sql = f"INSERT INTO {table} ({columns}) "  # noqa: S608 - names from the model
     else:
         rows, false, empty, params = "n", "0", "'{}'", [count, *values]
         sql = "WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < %s) "
         sql += f"INSERT INTO {table} ({columns}) "  # noqa: S608
-    sql += f"SELECT %s, '', '', '', %s, {false}, {empty}, {empty}, %s, %s FROM {rows} RETURNING id"
+    # Every interpolated piece is a constant of this function; values go in as parameters.
+    sql += f"SELECT %s, '', '', '', %s, {false}, {empty}, {empty}, %s, %s FROM {rows} RETURNING id"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         ids = [row[0] for row in cursor.fetchall()]
@@ -224,7 +230,11 @@ def _insert_identities_ignoring_taken(*, rows: list[tuple[int, int, str, str]]) 
     """Insert (workspace_id, customer_id, kind, value) rows; a value already taken is skipped.
     Returns how many were inserted, or -1 if the driver cannot tell."""
     table = Identity._meta.db_table
-    verb, tail = ("INSERT OR IGNORE", "") if connection.vendor == "sqlite" else ("INSERT", " ON CONFLICT DO NOTHING")
+    verb, tail = (
+        ("INSERT OR IGNORE", "")
+        if connection.vendor == "sqlite"
+        else ("INSERT", " ON CONFLICT DO NOTHING")
+    )
     sql = (
         f"{verb} INTO {table} (workspace_id, customer_id, kind, value, created_at) "  # noqa: S608
         f"VALUES (%s, %s, %s, %s, %s){tail}"

@@ -1,5 +1,5 @@
-from django.utils import timezone
 from django.db.models import QuerySet
+from django.utils import timezone
 from ninja import Router, Status
 from ninja.pagination import LimitOffsetPagination, paginate
 
@@ -15,7 +15,9 @@ from xiaonuo.events.services import IncomingEvent
 router = Router(tags=["events"])
 
 
-def _ingest(request: ApiRequest, payload: EventIn | EventBatchIn, default_type: EventType) -> Status:
+def _ingest(
+    request: ApiRequest, payload: EventIn | EventBatchIn, default_type: EventType
+) -> Status:
     items = payload.batch if isinstance(payload, EventBatchIn) else [payload]
     incoming = [
         IncomingEvent(
@@ -39,7 +41,9 @@ def _ingest(request: ApiRequest, payload: EventIn | EventBatchIn, default_type: 
     return Status(202, {"accepted": result.accepted, "duplicates": result.duplicates})
 
 
-@router.post("/track", response={202: AcceptedOut}, summary="Record what users did (one event or a batch)")
+@router.post(
+    "/track", response={202: AcceptedOut}, summary="Record what users did (one event or a batch)"
+)
 def track(request: ApiRequest, payload: EventBatchIn | EventIn) -> Status:
     return _ingest(request, payload, EventType.TRACK)
 
@@ -49,7 +53,11 @@ def identify(request: ApiRequest, payload: EventBatchIn | EventIn) -> Status:
     return _ingest(request, payload, EventType.IDENTIFY)
 
 
-@router.get("/customers/{customer_id}/events", response=list[EventOut], summary="A customer's events, newest first")
+@router.get(
+    "/customers/{customer_id}/events",
+    response=list[EventOut],
+    summary="A customer's events, newest first",
+)
 @paginate(LimitOffsetPagination)
 def customer_events(request: ApiRequest, customer_id: int) -> QuerySet[Event]:
     workspace = request.auth.workspace

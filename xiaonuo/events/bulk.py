@@ -129,7 +129,9 @@ def _load_chunk(
     result.duplicates += duplicates
 
 
-def _write_chunk(*, workspace: Workspace, rows: list[EventRow], customers: dict[str, int]) -> tuple[int, int]:
+def _write_chunk(
+    *, workspace: Workspace, rows: list[EventRow], customers: dict[str, int]
+) -> tuple[int, int]:
     loaded = duplicates = 0
     with transaction.atomic():
         identifies = [r for r in rows if r.type == _IDENTIFY]
@@ -260,7 +262,9 @@ def _run_index_ddl(sql: str) -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Two imports creating the same index at once would collide in the catalogue.
-            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('xiaonuo.events.timeline_index'))")
+            cursor.execute(
+                "SELECT pg_advisory_xact_lock(hashtext('xiaonuo.events.timeline_index'))"
+            )
             # Deferred foreign-key checks still pending in an enclosing transaction block DDL.
             cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
         cursor.execute(sql)

@@ -29,7 +29,9 @@ class Event(models.Model):
     class Meta:
         constraints = [
             # Idempotency: a client retrying a batch sends the same message ids.
-            models.UniqueConstraint(fields=["workspace", "message_id"], name="event_message_unique"),
+            models.UniqueConstraint(
+                fields=["workspace", "message_id"], name="event_message_unique"
+            ),
         ]
         indexes = [
             # The customer timeline, newest first.
@@ -56,4 +58,6 @@ class EventDayCount(models.Model):
     count = models.BigIntegerField(default=0)
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["workspace", "day"], name="event_day_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "day"], name="event_day_unique")
+        ]

@@ -8,7 +8,9 @@ from xiaonuo.events.models import Event, EventDayCount
 
 def list_customer_events(*, workspace: Workspace, customer_id: int) -> QuerySet[Event]:
     """A customer's timeline, newest first (served by the ``event_customer_ts`` index)."""
-    return Event.objects.filter(workspace=workspace, customer_id=customer_id).order_by("-timestamp", "-id")
+    return Event.objects.filter(workspace=workspace, customer_id=customer_id).order_by(
+        "-timestamp", "-id"
+    )
 
 
 def get_event_counts_by_day(*, workspace: Workspace, days: list[date]) -> dict[date, int]:

@@ -63,24 +63,40 @@ def check_events(items: list[IncomingEvent], *, now: datetime) -> list[dict[str,
     latest = now + MAX_CLOCK_SKEW
     for index, item in enumerate(items):
         if item.type not in _EVENT_TYPES:
-            errors.append({"index": index, "field": "type", "message": "type must be track or identify"})
+            errors.append(
+                {"index": index, "field": "type", "message": "type must be track or identify"}
+            )
         if not item.user_id and not item.anonymous_id:
-            errors.append({"index": index, "field": "user_id", "message": "user_id or anonymous_id is required"})
+            errors.append(
+                {
+                    "index": index,
+                    "field": "user_id",
+                    "message": "user_id or anonymous_id is required",
+                }
+            )
         if item.type == EventType.TRACK and not item.event:
-            errors.append({"index": index, "field": "event", "message": "track needs an event name"})
+            errors.append(
+                {"index": index, "field": "event", "message": "track needs an event name"}
+            )
         if item.timestamp is not None and item.timestamp > latest:
-            errors.append({"index": index, "field": "timestamp", "message": "timestamp is in the future"})
+            errors.append(
+                {"index": index, "field": "timestamp", "message": "timestamp is in the future"}
+            )
         if item.type == EventType.IDENTIFY:
             for key, kind in _IDENTITY_TRAITS.items():
                 if item.traits.get(key):
                     try:
                         normalise(kind, str(item.traits[key]))
                     except ServiceError as exc:
-                        errors.append({"index": index, "field": f"traits.{key}", "message": exc.message})
+                        errors.append(
+                            {"index": index, "field": f"traits.{key}", "message": exc.message}
+                        )
     return errors
 
 
-def ingest_events(*, workspace: Workspace, items: list[IncomingEvent], actor: Actor) -> IngestResult:
+def ingest_events(
+    *, workspace: Workspace, items: list[IncomingEvent], actor: Actor
+) -> IngestResult:
     """Validate and commit a batch; returns only after the commit.
 
     All or nothing: a batch with a bad item is rejected whole (``invalid_events`` with every
@@ -90,12 +106,18 @@ def ingest_events(*, workspace: Workspace, items: list[IncomingEvent], actor: Ac
     if not items:
         raise ServiceError(EventsError.EMPTY_BATCH, "The batch is empty")
     if len(items) > MAX_BATCH:
-        raise ServiceError(EventsError.BATCH_TOO_LARGE, f"At most {MAX_BATCH} events per batch", status=413)
+        raise ServiceError(
+            EventsError.BATCH_TOO_LARGE, f"At most {MAX_BATCH} events per batch", status=413
+        )
     now = timezone.now()
     errors = check_events(items, now=now)
     if errors:
-        raise ServiceError(EventsError.INVALID_EVENTS, "Some events did not validate; nothing was stored",
-                           status=422, errors=errors)
+        raise ServiceError(
+            EventsError.INVALID_EVENTS,
+            "Some events did not validate; nothing was stored",
+            status=422,
+            errors=errors,
+        )
     for item in items:
         item.message_id = item.message_id or str(uuid.uuid4())
     # An identify changes a profile, so a repeated one is recognised before it is applied (and
@@ -125,25 +147,40 @@ def _look_up_customers(*, workspace: Workspace, items: list[IncomingEvent]) -> _
     users = {i.user_id for i in items if i.user_id}
     anonymous = {i.anonymous_id for i in items if not i.user_id and i.anonymous_id}
     by_user = _identity_owners(workspace=workspace, kind=IdentityKind.EXTERNAL_ID, values=users)
-    by_anonymous = _identity_owners(workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, values=anonymous)
-    return _KnownCustomers(by_user=by_user, by_anonymous=by_anonymous, complete=len(by_user) == len(users))
+    by_anonymous = _identity_owners(
+        workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, values=anonymous
+    )
+    return _KnownCustomers(
+        by_user=by_user, by_anonymous=by_anonymous, complete=len(by_user) == len(users)
+    )
 
 
-def _identity_owners(*, workspace: Workspace, kind: IdentityKind, values: set[str]) -> dict[str, int]:
+def _identity_owners(
+    *, workspace: Workspace, kind: IdentityKind, values: set[str]
+) -> dict[str, int]:
     if not values:
         return {}
     return dict(
-        Identity.objects.filter(workspace=workspace, kind=kind, value__in=values).values_list("value", "customer_id")
+        Identity.objects.filter(workspace=workspace, kind=kind, value__in=values).values_list(
+            "value", "customer_id"
+        )
     )
 
 
 def _store(
-    *, workspace: Workspace, items: list[IncomingEvent], actor: Actor, now: datetime, known: _KnownCustomers | None
+    *,
+    workspace: Workspace,
+    items: list[IncomingEvent],
+    actor: Actor,
+    now: datetime,
+    known: _KnownCustomers | None,
 ) -> int:
     if known is not None and known.complete:
         # Returning users only (the steady state): rows are built before the write transaction.
         customer_of = {
-            i.message_id: known.by_user[i.user_id] if i.user_id else known.by_anonymous.get(i.anonymous_id)
+            i.message_id: known.by_user[i.user_id]
+            if i.user_id
+            else known.by_anonymous.get(i.anonymous_id)
             for i in items
         }
         prepared = storage.prepare_events(
@@ -156,7 +193,9 @@ def _store(
         customer_of = _resolve_customers(workspace=workspace, items=fresh, known=known)
         for item in fresh:
             customer_id = customer_of[item.message_id]
-            if item.type == EventType.IDENTIFY and customer_id is not None:  # identify always has one
+            if (
+                item.type == EventType.IDENTIFY and customer_id is not None
+            ):  # identify always has one
                 customer_of[item.message_id] = _apply_identify(
                     workspace=workspace, item=item, customer_id=customer_id, actor=actor
                 )
@@ -165,7 +204,9 @@ def _store(
         )
 
 
-def _records(items: list[IncomingEvent], customer_of: dict[str, int | None], now: datetime) -> list[EventRecord]:
+def _records(
+    items: list[IncomingEvent], customer_of: dict[str, int | None], now: datetime
+) -> list[EventRecord]:
     return [
         EventRecord(
             customer_id=customer_of.get(item.message_id),
@@ -184,7 +225,9 @@ def _records(items: list[IncomingEvent], customer_of: dict[str, int | None], now
 def _drop_duplicates(*, workspace: Workspace, items: list[IncomingEvent]) -> list[IncomingEvent]:
     ids = {item.message_id for item in items}
     stored = set(
-        Event.objects.filter(workspace=workspace, message_id__in=ids).values_list("message_id", flat=True)
+        Event.objects.filter(workspace=workspace, message_id__in=ids).values_list(
+            "message_id", flat=True
+        )
     )
     fresh: list[IncomingEvent] = []
     seen: set[str] = set()
@@ -212,7 +255,9 @@ def _resolve_customers(
     anonymous_only = {i.anonymous_id for i in items if not i.user_id and i.anonymous_id}
     # An identify with only an anonymous id creates a customer for that device.
     anonymous_identified = {
-        i.anonymous_id for i in items if not i.user_id and i.anonymous_id and i.type == EventType.IDENTIFY
+        i.anonymous_id
+        for i in items
+        if not i.user_id and i.anonymous_id and i.type == EventType.IDENTIFY
     }
     by_anonymous = customers_services.ensure_customers_for_identities(
         workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, values=anonymous_identified
@@ -222,23 +267,32 @@ def _resolve_customers(
         by_anonymous.update(known.by_anonymous)
     elif rest:
         by_anonymous.update(
-            Identity.objects.filter(workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, value__in=rest).values_list(
-                "value", "customer_id"
-            )
+            Identity.objects.filter(
+                workspace=workspace, kind=IdentityKind.ANONYMOUS_ID, value__in=rest
+            ).values_list("value", "customer_id")
         )
     return {
-        i.message_id: by_user[i.user_id] if i.user_id else by_anonymous.get(i.anonymous_id) for i in items
+        i.message_id: by_user[i.user_id] if i.user_id else by_anonymous.get(i.anonymous_id)
+        for i in items
     }
 
 
-def _apply_identify(*, workspace: Workspace, item: IncomingEvent, customer_id: int, actor: Actor) -> int:
+def _apply_identify(
+    *, workspace: Workspace, item: IncomingEvent, customer_id: int, actor: Actor
+) -> int:
     """Profile traits update the customer; identity traits link to it. An identity that already
     belongs to someone else means both records are this person, so they are merged (audited).
     Returns the customer id the event belongs to."""
     traits = item.traits
-    profile = {name: str(traits[name]) for name in _PROFILE_TRAITS if traits.get(name) not in (None, "")}
-    changes = CustomerChanges(name=profile.get("name"), gender=profile.get("gender"), city=profile.get("city"))
-    customers_services.update_customer(workspace=workspace, customer_id=customer_id, changes=changes)
+    profile = {
+        name: str(traits[name]) for name in _PROFILE_TRAITS if traits.get(name) not in (None, "")
+    }
+    changes = CustomerChanges(
+        name=profile.get("name"), gender=profile.get("gender"), city=profile.get("city")
+    )
+    customers_services.update_customer(
+        workspace=workspace, customer_id=customer_id, changes=changes
+    )
     links = [(kind, str(traits[key])) for key, kind in _IDENTITY_TRAITS.items() if traits.get(key)]
     if item.user_id and item.anonymous_id:
         links.append((IdentityKind.ANONYMOUS_ID, item.anonymous_id))
@@ -247,7 +301,9 @@ def _apply_identify(*, workspace: Workspace, item: IncomingEvent, customer_id: i
             workspace=workspace, customer_id=customer_id, kind=kind, value=value, actor=actor
         )
     if item.user_id and item.anonymous_id:
-        join_anonymous_events(workspace_id=workspace.pk, anonymous_id=item.anonymous_id, customer_id=customer_id)
+        join_anonymous_events(
+            workspace_id=workspace.pk, anonymous_id=item.anonymous_id, customer_id=customer_id
+        )
     return customer_id
 
 
@@ -261,7 +317,9 @@ def join_anonymous_events(*, workspace_id: int, anonymous_id: str, customer_id: 
 
 
 def move_events_to_survivor(*, workspace_id: int, survivor_id: int, merged_id: int) -> None:
-    Event.objects.filter(workspace_id=workspace_id, customer_id=merged_id).update(customer_id=survivor_id)
+    Event.objects.filter(workspace_id=workspace_id, customer_id=merged_id).update(
+        customer_id=survivor_id
+    )
 
 
 def erase_customer_events(*, workspace_id: int, customer_id: int) -> None:
@@ -275,5 +333,7 @@ def erase_customer_events(*, workspace_id: int, customer_id: int) -> None:
             .order_by()
         )
         for day, n in per_day:
-            EventDayCount.objects.filter(workspace_id=workspace_id, day=day).update(count=F("count") - n)
+            EventDayCount.objects.filter(workspace_id=workspace_id, day=day).update(
+                count=F("count") - n
+            )
         events.delete()

@@ -27,8 +27,18 @@ from django.utils import timezone
 
 from xiaonuo.events.models import Event, EventDayCount
 
-_COLUMNS = ("workspace_id", "customer_id", "type", "name", "properties", "user_id", "anonymous_id",
-            "message_id", "timestamp", "received_at")
+_COLUMNS = (
+    "workspace_id",
+    "customer_id",
+    "type",
+    "name",
+    "properties",
+    "user_id",
+    "anonymous_id",
+    "message_id",
+    "timestamp",
+    "received_at",
+)
 
 
 @dataclass(slots=True)
@@ -57,13 +67,21 @@ class PreparedEvents:
 
 def insert_events(*, workspace_id: int, records: list[EventRecord], received_at: datetime) -> int:
     """Store the records that are new; returns how many were. Call inside a transaction."""
-    return insert_prepared(prepare_events(workspace_id=workspace_id, records=records, received_at=received_at))
+    return insert_prepared(
+        prepare_events(workspace_id=workspace_id, records=records, received_at=received_at)
+    )
 
 
-def prepare_events(*, workspace_id: int, records: list[EventRecord], received_at: datetime) -> PreparedEvents:
+def prepare_events(
+    *, workspace_id: int, records: list[EventRecord], received_at: datetime
+) -> PreparedEvents:
     if connection.vendor == "postgresql":
-        return PreparedEvents(workspace_id, postgres_params=_postgres_params(workspace_id, records, received_at))
-    return PreparedEvents(workspace_id, sqlite_rows=_sqlite_rows(workspace_id, records, received_at))
+        return PreparedEvents(
+            workspace_id, postgres_params=_postgres_params(workspace_id, records, received_at)
+        )
+    return PreparedEvents(
+        workspace_id, sqlite_rows=_sqlite_rows(workspace_id, records, received_at)
+    )
 
 
 def insert_prepared(prepared: PreparedEvents) -> int:
@@ -85,8 +103,18 @@ def _sqlite_rows(
     for r in records:
         utc = r.timestamp.astimezone(UTC)
         by_day[utc.astimezone(zone).date()].append(
-            (workspace_id, r.customer_id, r.type, r.name, dumps(r.properties).decode(), r.user_id,
-             r.anonymous_id, r.message_id, utc.replace(tzinfo=None).isoformat(" "), received)
+            (
+                workspace_id,
+                r.customer_id,
+                r.type,
+                r.name,
+                dumps(r.properties).decode(),
+                r.user_id,
+                r.anonymous_id,
+                r.message_id,
+                utc.replace(tzinfo=None).isoformat(" "),
+                received,
+            )
         )
     return by_day
 
@@ -120,14 +148,26 @@ def _sqlite_time(value: datetime) -> str:
     return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
 
 
-def _postgres_params(workspace_id: int, records: list[EventRecord], received_at: datetime) -> dict[str, Any]:
+def _postgres_params(
+    workspace_id: int, records: list[EventRecord], received_at: datetime
+) -> dict[str, Any]:
     dumps = orjson.dumps
     return {
         "workspace": workspace_id,
         "zone": settings.TIME_ZONE,
         "rows": [
-            (workspace_id, r.customer_id, r.type, r.name, dumps(r.properties).decode(), r.user_id,
-             r.anonymous_id, r.message_id, r.timestamp, received_at)
+            (
+                workspace_id,
+                r.customer_id,
+                r.type,
+                r.name,
+                dumps(r.properties).decode(),
+                r.user_id,
+                r.anonymous_id,
+                r.message_id,
+                r.timestamp,
+                received_at,
+            )
             for r in records
         ],
     }

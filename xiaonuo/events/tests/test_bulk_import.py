@@ -131,7 +131,9 @@ def _timeline_index_exists() -> bool:
     from django.db import connection
 
     with connection.cursor() as cursor:
-        return "event_customer_ts" in connection.introspection.get_constraints(cursor, Event._meta.db_table)
+        return "event_customer_ts" in connection.introspection.get_constraints(
+            cursor, Event._meta.db_table
+        )
 
 
 def test_a_big_load_rebuilds_the_timeline_index_after(cast, tmp_path, monkeypatch):

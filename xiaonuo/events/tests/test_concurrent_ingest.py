@@ -24,7 +24,9 @@ def test_concurrent_batches_with_the_same_new_users_create_each_customer_once(ca
             start.wait()
             for round_ in range(3):
                 items = [
-                    IncomingEvent(type="track", event="下单", user_id=u, message_id=f"w{n}-r{round_}-{u}")
+                    IncomingEvent(
+                        type="track", event="下单", user_id=u, message_id=f"w{n}-r{round_}-{u}"
+                    )
                     for u in (users if n % 2 else list(reversed(users)))
                 ]
                 events_services.ingest_events(workspace=cast.shop, items=items, actor=Actor())
@@ -47,7 +49,9 @@ def test_concurrent_batches_with_the_same_new_users_create_each_customer_once(ca
 
 
 @pytest.mark.django_db(transaction=True)
-def test_a_customer_merged_between_look_up_and_write_gets_the_event_on_the_survivor(cast, monkeypatch):
+def test_a_customer_merged_between_look_up_and_write_gets_the_event_on_the_survivor(
+    cast, monkeypatch
+):
     def track(message_id: str, user_id: str) -> events_services.IngestResult:
         item = IncomingEvent(type="track", event="下单", user_id=user_id, message_id=message_id)
         return events_services.ingest_events(workspace=cast.shop, items=[item], actor=Actor())
@@ -59,7 +63,9 @@ def test_a_customer_merged_between_look_up_and_write_gets_the_event_on_the_survi
     stale = look_up(workspace=cast.shop, items=[IncomingEvent(type="track", user_id="b")])
 
     def merge_after_look_up(**kwargs):
-        customers_services.merge_customers(workspace=cast.shop, survivor_id=a, merged_id=b, actor=Actor())
+        customers_services.merge_customers(
+            workspace=cast.shop, survivor_id=a, merged_id=b, actor=Actor()
+        )
         return stale  # still names b's old customer, now deleted
 
     monkeypatch.setattr(events_services, "_look_up_customers", merge_after_look_up)
