@@ -8,7 +8,6 @@ file twice stores each event once. Customers are resolved per chunk exactly like
 A file is validated whole before anything is stored (DESIGN.md §6: bad input stores nothing).
 """
 
-import codecs
 import csv
 import gc
 import hashlib
@@ -16,7 +15,7 @@ import io
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +31,7 @@ from xiaonuo.customers.models import Identity, IdentityKind
 from xiaonuo.events import services as events_services
 from xiaonuo.events import storage as events_storage
 from xiaonuo.events.models import Event, EventType
+from xiaonuo.lib import textfiles
 
 # 20,000 rows keep each SQLite write transaction under about 0.1 s (other writers wait at most
 # that long) and the identity lookup's IN list under SQLite's 32,766 variable limit.
@@ -46,7 +46,7 @@ REBUILD_MIN_ROWS = 100_000
 REBUILD_RATIO = 4
 _TIMELINE_INDEX = "event_customer_ts"
 MAX_REMEMBERED_CUSTOMERS = 2_000_000  # about 200 MB
-MAX_CLOCK_SKEW = timedelta(days=1)  # same rule as the API
+MAX_CLOCK_SKEW = events_services.MAX_CLOCK_SKEW  # same rule as the API
 CSV_COLUMNS = ("type", "user_id", "anonymous_id", "event", "properties", "timestamp", "message_id")
 _MAX_ID = 200  # the column width of user_id, anonymous_id, event and message_id
 
@@ -312,27 +312,17 @@ ParsedLine = tuple[int, "EventRow | list[tuple[str, str]]"]
 def parse_event_file(*, path: Path, format: str) -> Iterator[ParsedLine]:
     """(line number, EventRow or [(field, reason), …]) for each event line of the file."""
     with path.open("rb") as raw:
-        text = _open_text(raw)
+        # UTF-8 (with or without BOM) or GB18030, a superset of the GBK that Excel on Chinese
+        # Windows writes; the whole file is checked before the first line is parsed.
+        text = io.TextIOWrapper(
+            raw, encoding=textfiles.sniff_encoding(raw, name=str(path)), newline=""
+        )
         if format == "jsonl":
             yield from _parse_jsonl(text)
         elif format == "csv":
             yield from _parse_csv(text)
         else:
             raise ValueError(f"Unknown format {format!r}; use csv or jsonl")
-
-
-def _open_text(raw: io.BufferedReader) -> io.TextIOWrapper:
-    """UTF-8 (with or without BOM) or, failing that, GB18030 — a superset of GBK/GB2312, which
-    is what Excel on Chinese Windows writes."""
-    sample = raw.peek(1 << 16)[: 1 << 16]
-    encoding = "utf-8-sig"
-    if not sample.startswith(codecs.BOM_UTF8):
-        try:
-            # The sample may end inside a multi-byte character: decode incrementally, not final.
-            codecs.getincrementaldecoder("utf-8")().decode(sample, final=False)
-        except UnicodeDecodeError:
-            encoding = "gb18030"
-    return io.TextIOWrapper(raw, encoding=encoding, newline="")
 
 
 def _parse_jsonl(text: io.TextIOWrapper) -> Iterator[ParsedLine]:

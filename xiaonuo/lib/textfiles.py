@@ -7,6 +7,7 @@ is a last resort for the odd Big5 or UTF-16 file, and only a confident answer is
 """
 
 import codecs
+from typing import BinaryIO
 
 from xiaonuo.lib.errors import ServiceError
 
@@ -20,6 +21,38 @@ _BOMS = (
 # charset-normalizer's "chaos" is the share of odd characters in its best guess; above this the
 # guess is mojibake more often than not.
 _MAX_CHAOS = 0.1
+
+
+_CHUNK = 1 << 20
+
+
+def sniff_encoding(raw: BinaryIO, *, name: str = "") -> str:
+    """The encoding of a whole binary stream, by the same rule as ``decode_bytes`` (BOM, strict
+    UTF-8, GB18030; no guessing), checked end to end in chunks so that a file of any size can be
+    streamed afterwards: a file whose first megabytes are ASCII may still be GBK further down.
+    The stream is rewound; raises ServiceError(file_encoding_unreadable)."""
+    start = raw.tell()
+    head = raw.read(4)
+    raw.seek(start)
+    for bom, encoding in _BOMS:
+        if head.startswith(bom):
+            return encoding
+    for encoding in ("utf-8", "gb18030"):
+        decoder = codecs.getincrementaldecoder(encoding)()
+        offset = lines = 0
+        try:
+            while chunk := raw.read(_CHUNK):
+                decoder.decode(chunk)
+                offset += len(chunk)
+                lines += chunk.count(b"\n")
+            decoder.decode(b"", final=True)
+            return encoding
+        except UnicodeDecodeError as exc:
+            failure = (exc, offset, lines)
+        finally:
+            raw.seek(start)
+    exc, offset, lines = failure  # GB18030's failure: the last rule tried
+    raise _unreadable(name, exc, offset=offset, lines_before=lines)
 
 
 def decode_bytes(data: bytes, *, name: str = "") -> tuple[str, str]:
@@ -59,12 +92,15 @@ def _guess(data: bytes) -> tuple[str, str] | None:
     return str(best), best.encoding
 
 
-def _unreadable(name: str, exc: UnicodeDecodeError) -> ServiceError:
+def _unreadable(
+    name: str, exc: UnicodeDecodeError, *, offset: int = 0, lines_before: int = 0
+) -> ServiceError:
     # The byte offset helps whoever opens the file in a hex editor; the line is easier for people.
-    line = exc.object[: exc.start].count(b"\n") + 1
+    line = lines_before + exc.object[: exc.start].count(b"\n") + 1
+    byte = offset + exc.start
     return ServiceError(
         FILE_ENCODING_UNREADABLE,
-        f"{name or 'file'}:{line}: not readable as UTF-8, GBK or GB18030 (byte {exc.start})",
+        f"{name or 'file'}:{line}: not readable as UTF-8, GBK or GB18030 (byte {byte})",
         line=line,
-        byte=exc.start,
+        byte=byte,
     )

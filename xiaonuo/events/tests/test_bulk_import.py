@@ -116,6 +116,31 @@ def test_a_csv_saved_by_excel_as_gbk_or_with_a_bom_is_read(cast, tmp_path, encod
     assert Event.objects.filter(workspace=cast.shop).count() == 3
 
 
+def test_a_gbk_file_whose_first_megabytes_are_ascii_is_still_read_as_gbk(cast, tmp_path):
+    # Given a file that only turns Chinese after the part an encoding sniffer would sample
+    ascii_lines = "".join(
+        f"track,m-{i},,open,{{}},2026-10-01T12:00:00+08:00,a-{i}\n" for i in range(40_000)
+    )
+    path = tmp_path / "history.csv"
+    path.write_bytes((CSV_HEADER + ascii_lines + CSV_BODY).encode("gbk"))
+    assert path.stat().st_size > 2 * 1024 * 1024
+
+    run_import(path)
+
+    assert Event.objects.get(message_id="e-1").properties["product"] == "杨枝甘露"
+
+
+def test_a_file_in_no_known_encoding_is_refused_by_file_and_line(cast, tmp_path):
+    path = tmp_path / "broken.csv"
+    path.write_bytes(CSV_HEADER.encode() + b"track,m-1,,\xff\xff\xff,{},2026-10-01T12:00:00Z,e-1\n")
+
+    with pytest.raises(CommandError) as error:
+        run_import(path)
+
+    assert f"{path}:2: not readable as UTF-8, GBK or GB18030" in str(error.value)
+    assert Event.objects.count() == 0
+
+
 def test_events_of_another_workspace_are_left_alone(cast, tmp_path):
     path = tmp_path / "history.csv"
     path.write_text(CSV_HEADER + CSV_BODY, encoding="utf-8")

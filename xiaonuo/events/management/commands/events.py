@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.events import bulk
+from xiaonuo.lib.errors import ServiceError
 
 
 class Command(BaseCommand):
@@ -37,6 +38,8 @@ class Command(BaseCommand):
                 self.stderr.write(line)
             shown = f" (first {len(exc.errors)} shown)" if exc.error_count > len(exc.errors) else ""
             raise CommandError(f"{exc.error_count} error(s){shown}; nothing was stored") from None
+        except ServiceError as exc:  # e.g. an encoding that is neither UTF-8 nor GB18030
+            raise CommandError(f"{exc.message}; nothing was stored") from None
         elapsed = time.perf_counter() - started
         rate = result.total / elapsed if elapsed else 0
         self.stdout.write(
