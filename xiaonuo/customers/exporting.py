@@ -11,8 +11,8 @@ from xiaonuo.accounts import services as accounts_services
 from xiaonuo.accounts.models import AuditAction, Workspace
 from xiaonuo.accounts.services import Actor
 from xiaonuo.customers import selectors as customers_selectors
-from xiaonuo.customers.models import PERSONAL_IDENTITY_KINDS, Customer, IdentityKind
-from xiaonuo.lib.masking import mask_email, mask_generic, mask_phone
+from xiaonuo.customers.identities import masked_value
+from xiaonuo.customers.models import Customer, IdentityKind
 
 # Excel only reads a CSV as UTF-8 when it starts with a BOM; without it Chinese turns to mojibake.
 BOM = "\ufeff"
@@ -92,9 +92,7 @@ def _header() -> list[str]:
 def _row(customer: Customer, *, reveal_pii: bool) -> list[str]:
     identities: dict[str, list[str]] = {}
     for identity in customer.identities.all():
-        value = identity.value
-        if not reveal_pii and identity.kind in PERSONAL_IDENTITY_KINDS:
-            value = _mask(identity.kind, value)
+        value = identity.value if reveal_pii else masked_value(identity.kind, identity.value)
         identities.setdefault(identity.kind, []).append(value)
     return [
         str(customer.pk),
@@ -108,11 +106,3 @@ def _row(customer: Customer, *, reveal_pii: bool) -> list[str]:
         "; ".join(f"{k}={v}" for k, v in sorted(customer.attributes.items())),
         customer.created_at.isoformat(timespec="seconds"),
     ]
-
-
-def _mask(kind: str, value: str) -> str:
-    if kind == IdentityKind.PHONE:
-        return mask_phone(value)
-    if kind == IdentityKind.EMAIL:
-        return mask_email(value)
-    return mask_generic(value)

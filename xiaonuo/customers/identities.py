@@ -3,8 +3,9 @@
 import re
 
 from xiaonuo.customers.exceptions import CustomersError
-from xiaonuo.customers.models import IdentityKind
+from xiaonuo.customers.models import PERSONAL_IDENTITY_KINDS, IdentityKind
 from xiaonuo.lib.errors import ServiceError
+from xiaonuo.lib.masking import mask_email, mask_generic, mask_phone
 
 _PHONE_JUNK = re.compile(r"[\s\-()（）.]")
 _PHONE = re.compile(r"^\+?\d{5,20}$")
@@ -47,4 +48,16 @@ def normalise(kind: str, value: str) -> str:
         raise ServiceError(
             CustomersError.IDENTITY_INVALID, f"{kind} is longer than 200 characters", field=kind
         )
+    return value
+
+
+def masked_value(kind: str, value: str) -> str:
+    """What a role without the reveal permission sees: 138****1234, c***@example.com, oX****eF.
+    External and anonymous ids are the company's own keys, not personal data, and stay whole."""
+    if kind == IdentityKind.PHONE:
+        return mask_phone(value)
+    if kind == IdentityKind.EMAIL:
+        return mask_email(value)
+    if kind in PERSONAL_IDENTITY_KINDS:
+        return mask_generic(value)
     return value

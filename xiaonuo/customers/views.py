@@ -22,23 +22,13 @@ from xiaonuo.customers import selectors as customers_selectors
 from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.exceptions import CustomersError
 from xiaonuo.customers.forms import CustomerEditForm, CustomerFilterForm, EraseForm, MergeForm
-from xiaonuo.customers.models import PERSONAL_IDENTITY_KINDS, Customer, Identity, IdentityKind
+from xiaonuo.customers.identities import masked_value
+from xiaonuo.customers.models import PERSONAL_IDENTITY_KINDS, Customer, IdentityKind
 from xiaonuo.lib.errors import NotFound, ServiceError
-from xiaonuo.lib.masking import mask_email, mask_generic, mask_phone
 
 # Keyset pages ("before this id"): no OFFSET and no COUNT(*) over a million customers.
 PAGE_SIZE = 50
 MERGE_CANDIDATES = 20
-
-
-def masked(identity: Identity) -> str:
-    if identity.kind not in PERSONAL_IDENTITY_KINDS:
-        return identity.value
-    if identity.kind == IdentityKind.PHONE:
-        return mask_phone(identity.value)
-    if identity.kind == IdentityKind.EMAIL:
-        return mask_email(identity.value)
-    return mask_generic(identity.value)
 
 
 @dataclass
@@ -69,10 +59,7 @@ def customer_list(request: ConsoleRequest) -> HttpResponse:
     customers, has_next = customers_selectors.get_customer_page(
         workspace=request.workspace, filters=filters, before=data.get("before"), size=PAGE_SIZE
     )
-    rows = []
-    for customer in customers:
-        phone = customers_selectors.primary_identity(customer, IdentityKind.PHONE)
-        rows.append(CustomerRow(customer=customer, phone=mask_phone(phone.value) if phone else ""))
+    rows = [CustomerRow(customer=c, phone=_first_masked_phone(c)) for c in customers]
     query = request.GET.copy()
     query.pop("before", None)
     context = {
@@ -118,7 +105,7 @@ def _render_detail(
     identities = [
         {
             "identity": identity,
-            "display": revealed.get(identity.pk) or masked(identity),
+            "display": revealed.get(identity.pk) or masked_value(identity.kind, identity.value),
             "revealed": identity.pk in revealed,
             "can_reveal": can_reveal
             and identity.kind in PERSONAL_IDENTITY_KINDS
@@ -236,7 +223,9 @@ def customer_merge(request: ConsoleRequest, customer_id: int) -> HttpResponse:
     context = {
         "customer": customer,
         "other": other,
-        "other_identities": [(i, masked(i)) for i in other.identities.all()] if other else [],
+        "other_identities": [(i, masked_value(i.kind, i.value)) for i in other.identities.all()]
+        if other
+        else [],
         "candidates": [(c, _first_masked_phone(c)) for c in candidates],
         "q": q,
         "searched": bool(q),
@@ -247,7 +236,7 @@ def customer_merge(request: ConsoleRequest, customer_id: int) -> HttpResponse:
 
 def _first_masked_phone(customer: Customer) -> str:
     phone = customers_selectors.primary_identity(customer, IdentityKind.PHONE)
-    return mask_phone(phone.value) if phone else ""
+    return masked_value(IdentityKind.PHONE, phone.value) if phone else ""
 
 
 @workspace_required(Perm.ERASE_CUSTOMERS)

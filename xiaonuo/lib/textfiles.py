@@ -51,8 +51,8 @@ def sniff_encoding(raw: BinaryIO, *, name: str = "") -> str:
             failure = (exc, offset, lines)
         finally:
             raw.seek(start)
-    exc, offset, lines = failure  # GB18030's failure: the last rule tried
-    raise _unreadable(name, exc, offset=offset, lines_before=lines)
+    error, offset, lines = failure  # GB18030's failure: the last rule tried
+    raise _unreadable(name, error, offset=offset, lines_before=lines)
 
 
 def decode_bytes(data: bytes, *, name: str = "") -> tuple[str, str]:
