@@ -87,6 +87,8 @@ class Customer(models.Model):
             models.Index(fields=["workspace", "lifecycle_stage", "-id"], name="customer_ws_stage"),
             # Name search is a prefix search (姓 first), served by this index at 1M customers.
             models.Index(fields=["workspace", "name"], name="customer_ws_name"),
+            # The dashboard's "new customers today"; created_at only grows, so appends are cheap.
+            models.Index(fields=["workspace", "created_at"], name="customer_ws_created"),
         ]
 
     def __str__(self) -> str:
