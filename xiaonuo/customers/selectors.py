@@ -9,6 +9,7 @@ from django.db.models import Prefetch, Q, QuerySet
 
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.customers.exceptions import CustomersError
+from xiaonuo.customers.identities import normalise
 from xiaonuo.customers.models import (
     AttributeDefinition,
     Customer,
@@ -17,7 +18,7 @@ from xiaonuo.customers.models import (
     MergeRecord,
     Tag,
 )
-from xiaonuo.lib.errors import NotFound
+from xiaonuo.lib.errors import NotFound, ServiceError
 
 _DIGITS = re.compile(r"^\+?\d[\d\s-]{2,}$")
 
@@ -64,11 +65,9 @@ def get_customer_profile(*, workspace: Workspace, customer_id: int) -> Customer:
 
 
 def find_customer_by_identity(*, workspace: Workspace, kind: str, value: str) -> Customer | None:
-    from xiaonuo.customers.identities import normalise
-
     try:
         value = normalise(kind, value)
-    except Exception:  # an invalid phone simply finds nobody
+    except ServiceError:  # an invalid phone simply finds nobody
         return None
     identity = (
         Identity.objects.filter(workspace=workspace, kind=kind, value=value)
