@@ -190,15 +190,17 @@ def _store(
             return storage.insert_prepared(prepared)
     with transaction.atomic():
         fresh = items if known is not None else _drop_duplicates(workspace=workspace, items=items)
-        customer_of = _resolve_customers(workspace=workspace, items=fresh, known=known)
+        # Identifies first, each resolved just before it is applied: one may merge a record that
+        # another item of the batch names, and identities move with a merge, so everything
+        # resolved afterwards lands on the survivor.
         for item in fresh:
-            customer_id = customer_of[item.message_id]
-            if (
-                item.type == EventType.IDENTIFY and customer_id is not None
-            ):  # identify always has one
-                customer_of[item.message_id] = _apply_identify(
-                    workspace=workspace, item=item, customer_id=customer_id, actor=actor
-                )
+            if item.type == EventType.IDENTIFY:
+                customer_id = _resolve_customers(workspace=workspace, items=[item])[item.message_id]
+                if customer_id is not None:  # an identify always creates its customer
+                    _apply_identify(
+                        workspace=workspace, item=item, customer_id=customer_id, actor=actor
+                    )
+        customer_of = _resolve_customers(workspace=workspace, items=fresh, known=known)
         return storage.insert_events(
             workspace_id=workspace.pk, records=_records(fresh, customer_of, now), received_at=now
         )
@@ -279,10 +281,10 @@ def _resolve_customers(
 
 def _apply_identify(
     *, workspace: Workspace, item: IncomingEvent, customer_id: int, actor: Actor
-) -> int:
+) -> None:
     """Profile traits update the customer; identity traits link to it. An identity that already
-    belongs to someone else means both records are this person, so they are merged (audited).
-    Returns the customer id the event belongs to."""
+    belongs to someone else means both records are this person: the other is merged into this
+    one (audited)."""
     traits = item.traits
     profile = {
         name: str(traits[name]) for name in _PROFILE_TRAITS if traits.get(name) not in (None, "")
@@ -304,7 +306,6 @@ def _apply_identify(
         join_anonymous_events(
             workspace_id=workspace.pk, anonymous_id=item.anonymous_id, customer_id=customer_id
         )
-    return customer_id
 
 
 def join_anonymous_events(*, workspace_id: int, anonymous_id: str, customer_id: int) -> int:
