@@ -12,15 +12,25 @@ from django.utils import translation
 
 from xiaonuo.accounts.models import AuditAction
 from xiaonuo.accounts.permissions import Role
-from xiaonuo.console.management.commands.compilemessages_check import catalogue_problems
+from xiaonuo.console.management.commands.compilemessages_check import (
+    catalogue_problems,
+    locale_roots,
+)
 from xiaonuo.console.navigation import AREAS
 from xiaonuo.customers.models import ConsentPurpose, IdentityKind, LifecycleStage
 
 EN_PO = Path(settings.LOCALE_PATHS[0]) / "en" / "LC_MESSAGES" / "django.po"
 
 
-def test_the_english_catalogue_has_no_untranslated_or_fuzzy_entries_and_the_mo_is_in_sync():
-    assert catalogue_problems(EN_PO) == []
+@pytest.mark.parametrize(
+    "po_path",
+    sorted(p for root in locale_roots() for p in root.glob("en/LC_MESSAGES/django.po")),
+    ids=str,
+)
+def test_every_english_catalogue_has_no_untranslated_or_fuzzy_entries_and_the_mo_is_in_sync(
+    po_path,
+):
+    assert catalogue_problems(po_path) == []
 
 
 def test_the_check_command_passes_on_the_committed_catalogue():

@@ -3,10 +3,16 @@
 GNU gettext is a development tool only; this check runs anywhere, with polib to read the .po and
 the standard library's ``gettext`` to read the .mo, so ``make test`` needs no system packages.
 
-To update the catalogue after changing strings (needs Debian's ``gettext``)::
+Catalogues: the platform's in ``xiaonuo/locale`` (accounts, customers, events, console, demo, lib)
+and one per later app in ``xiaonuo/<app>/locale`` (desk, nlp, …), so that work on different apps
+never edits the same file. To update them after changing strings (needs Debian's ``gettext``)::
 
-    cd xiaonuo && django-admin makemessages -l en --no-obsolete -i 'static/*' -i '*/tests/*'
-    # translate every new entry in locale/en/LC_MESSAGES/django.po, then
+    # the platform catalogue: skip the apps that keep their own
+    cd xiaonuo && django-admin makemessages -l en --no-obsolete -i 'static/*' -i '*/tests/*' \
+        $(for d in */locale; do printf -- "-i %s/* " "${d%/locale}"; done)
+    # an app's own catalogue
+    cd xiaonuo/desk && django-admin makemessages -l en --no-obsolete -i 'tests/*'
+    # translate every new entry in the .po, then, in the same directory
     django-admin compilemessages -l en
 """
 
@@ -15,10 +21,22 @@ from pathlib import Path
 from typing import Any
 
 import polib
+from django.apps import apps
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 CONTEXT_SEPARATOR = "\x04"
+
+
+def locale_roots() -> list[Path]:
+    """LOCALE_PATHS and the ``locale`` directory of every installed app of ours."""
+    roots = [Path(root) for root in settings.LOCALE_PATHS]
+    roots += [
+        Path(config.path) / "locale"
+        for config in apps.get_app_configs()
+        if config.name.startswith("xiaonuo.") and (Path(config.path) / "locale").is_dir()
+    ]
+    return roots
 
 
 def catalogue_problems(po_path: Path) -> list[str]:
@@ -65,7 +83,7 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         po_files = sorted(
-            p for root in settings.LOCALE_PATHS for p in Path(root).glob("*/LC_MESSAGES/django.po")
+            p for root in locale_roots() for p in root.glob("*/LC_MESSAGES/django.po")
         )
         if not po_files:
             raise CommandError("No catalogues found under LOCALE_PATHS")
