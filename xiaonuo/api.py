@@ -15,6 +15,7 @@ from ninja.renderers import BaseRenderer
 
 from xiaonuo.accounts.auth import ApiKeyAuth
 from xiaonuo.customers.api import router as customers_router
+from xiaonuo.desk.api import router as desk_router
 from xiaonuo.events.api import router as events_router
 from xiaonuo.lib.errors import ServiceError
 
@@ -53,6 +54,7 @@ api = NinjaAPI(
 )
 api.add_router("/", customers_router)
 api.add_router("/", events_router)
+api.add_router("/", desk_router)
 
 
 def _error(

@@ -61,6 +61,8 @@ INSTALLED_APPS = [
     "xiaonuo.accounts",
     "xiaonuo.customers",
     "xiaonuo.events",
+    "xiaonuo.nlp",
+    "xiaonuo.desk",
     "xiaonuo.console",
     "xiaonuo.demo",  # `xiaonuo init` and `xiaonuo demo`; top of the layer order
 ]

@@ -11,5 +11,6 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("xiaonuo.accounts.urls")),
     path("customers/", include("xiaonuo.customers.urls")),
+    path("desk/", include("xiaonuo.desk.urls")),
     path("", include("xiaonuo.console.urls")),
 ]

@@ -1,0 +1,5 @@
+"""The service desk's REST endpoints (the API channel, tone check)."""
+
+from ninja import Router
+
+router = Router(tags=["desk"])
