@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "xiaonuo.accounts",
     "xiaonuo.customers",
     "xiaonuo.events",
+    "xiaonuo.channels",
     "xiaonuo.nlp",
     "xiaonuo.desk",
     "xiaonuo.console",

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class ChannelsConfig(AppConfig):
+    """Where messages come from and go to (DESIGN.md §2): WeChat Official Account, web chat widget,
+    API, QQ groups, WeCom, e-mail — one inbound/outbound interface for the desk."""
+
+    name = "xiaonuo.channels"
+    label = "channels"
