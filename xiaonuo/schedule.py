@@ -35,3 +35,18 @@ def _heartbeat_at_startup() -> None:
 @db_periodic_task(crontab(hour="20", minute="10"))
 def purge_expired_invites() -> int:
     return accounts_tasks.purge_expired_invites.call_local()
+
+
+# Every minute: webhook deliveries whose back-off has run out get their next attempt (the first
+# retry comes 90 s after a failure, so a minute's granularity is fine). Also rescues a delivery
+# whose first attempt was lost with a crashed worker. Idempotent: attempts are claimed by row.
+@db_periodic_task(crontab(minute="*"))
+def send_due_webhooks() -> int:
+    return accounts_tasks.send_due_webhooks.call_local()
+
+
+# Daily at 04:20 China time: finished webhook deliveries older than 30 days are deleted; the
+# console shows recent ones and receivers deduplicate by delivery id within hours, not months.
+@db_periodic_task(crontab(hour="20", minute="20"))
+def purge_old_webhook_deliveries() -> int:
+    return accounts_tasks.purge_old_webhook_deliveries.call_local()
