@@ -679,10 +679,10 @@ class _Compiled:
 
     def _extend_forward(self, snap: _Snapshot) -> _Snapshot:
         year = snap.last + 1
-        if self.open_years is None or year > self.open_years[1]:
-            raise CalendarError(NEVER_OPEN, "the calendar has no business hours from here on")
         if year > _MAX_YEAR:
             raise CalendarError(OUT_OF_RANGE, f"no answer before the end of year {_MAX_YEAR}")
+        if self.open_years is None or year > self.open_years[1]:
+            raise CalendarError(NEVER_OPEN, "the calendar has no business hours from here on")
         starts, ends = self._year_intervals(year)
         snap = snap.appended(year, starts, ends)
         self.snapshot = snap
@@ -690,10 +690,10 @@ class _Compiled:
 
     def _extend_backward(self, snap: _Snapshot) -> _Snapshot:
         year = snap.first - 1
-        if self.open_years is None or year < self.open_years[0]:
-            raise CalendarError(NEVER_OPEN, "the calendar has no business hours before this")
         if year < _MIN_YEAR:
             raise CalendarError(OUT_OF_RANGE, f"no answer after the start of year {_MIN_YEAR}")
+        if self.open_years is None or year < self.open_years[0]:
+            raise CalendarError(NEVER_OPEN, "the calendar has no business hours before this")
         snap = self._build(year, snap.last)
         self.snapshot = snap
         return snap
