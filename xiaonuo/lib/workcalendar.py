@@ -419,9 +419,9 @@ def _schedule_line(fields: list[str], number: int) -> list[SpecialDay]:
             raise _line_error(
                 number, "hours_of", raw_weekday, "expected a weekday (mon…sun, 周一…周日)"
             ) from None
-    first, _, last = raw_date.partition("~")
+    first, tilde, last = raw_date.partition("~")
     start = _line_date(first, number)
-    end = _line_date(last, number) if last else start
+    end = _line_date(last, number) if tilde else start
     if not 0 <= (end - start).days < _MAX_RANGE_DAYS:
         raise _line_error(
             number,
