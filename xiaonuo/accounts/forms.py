@@ -1,7 +1,10 @@
+from typing import Any
+
 from django import forms
 from django.contrib.auth import password_validation
 from django.utils.translation import gettext_lazy as _
 
+from xiaonuo.accounts import webhooks
 from xiaonuo.accounts.models import User
 from xiaonuo.accounts.permissions import Role
 
@@ -17,6 +20,26 @@ class InviteForm(forms.Form):
 
 class ApiKeyForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例如：官网下单系统"))
+
+
+class WebhookEndpointForm(forms.Form):
+    """Parses the console's form; the rules (http(s) only, public addresses, known events) are
+    the service's, so the form stays lenient and shows the service's refusals on its fields."""
+
+    url = forms.CharField(
+        label=_("接收地址"),
+        max_length=2000,
+        help_text=_("你的系统接收事件的 HTTPS 地址，例如 https://example.com/xiaonuo/webhook"),
+    )
+    events = forms.MultipleChoiceField(
+        label=_("订阅的事件"), choices=(), widget=forms.CheckboxSelectMultiple, required=False
+    )
+    description = forms.CharField(label=_("说明（可选）"), max_length=200, required=False)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Read at form time: labels are lazy and the registry is code, not data.
+        self.fields["events"].choices = webhooks.event_choices()  # type: ignore[attr-defined]
 
 
 class InviteSignupForm(forms.Form):

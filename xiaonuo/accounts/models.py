@@ -193,8 +193,8 @@ class WebhookDelivery(models.Model):
 
     class Meta:
         indexes = [
-            # An endpoint's page lists its newest deliveries.
-            models.Index(fields=["endpoint", "-created_at"], name="webhook_delivery_endpoint"),
+            # An endpoint's page lists its newest deliveries, and pages back by id.
+            models.Index(fields=["endpoint", "-id"], name="webhook_delivery_endpoint"),
             # The minute sweep looks for pending deliveries that are due; the rest are history.
             models.Index(
                 fields=["next_attempt_at"],

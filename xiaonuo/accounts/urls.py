@@ -38,5 +38,29 @@ urlpatterns = [
     path("invite/<str:token>/", views.accept_invite, name="invite"),
     path("settings/api-keys/", views.api_keys, name="api_keys"),
     path("settings/api-keys/<int:api_key_id>/revoke/", views.revoke_api_key, name="revoke_api_key"),
+    path("settings/webhooks/", views.webhooks_list, name="webhooks"),
+    path("settings/webhooks/<int:endpoint_id>/", views.webhook_endpoint, name="webhook"),
+    path(
+        "settings/webhooks/<int:endpoint_id>/enable/", views.webhook_enable, name="webhook_enable"
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/secret/",
+        views.webhook_reveal_secret,
+        name="webhook_secret",
+    ),
+    path("settings/webhooks/<int:endpoint_id>/test/", views.webhook_send_test, name="webhook_test"),
+    path(
+        "settings/webhooks/<int:endpoint_id>/delete/", views.webhook_delete, name="webhook_delete"
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/",
+        views.webhook_delivery,
+        name="webhook_delivery",
+    ),
+    path(
+        "settings/webhooks/<int:endpoint_id>/deliveries/<int:delivery_id>/retry/",
+        views.webhook_retry,
+        name="webhook_retry",
+    ),
     path("settings/audit/", views.audit_log, name="audit"),
 ]

@@ -87,6 +87,13 @@ def event_choices() -> list[tuple[str, Promise]]:
     return [(event.name, event.label) for event in EVENTS]
 
 
+def event_labels(names: Iterable[str]) -> list[tuple[str, Promise | str]]:
+    """(name, label) of each name; a name dropped from EVENTS since is shown as is."""
+    labels: dict[str, Promise | str] = dict(event_choices())
+    labels[TEST_EVENT] = _("测试事件")
+    return [(name, labels.get(name, name)) for name in names]
+
+
 # --- Publishing -------------------------------------------------------------------------------
 
 

@@ -79,7 +79,7 @@ class Migration(migrations.Migration):
         ),
         migrations.AddIndex(
             model_name='webhookdelivery',
-            index=models.Index(fields=['endpoint', '-created_at'], name='webhook_delivery_endpoint'),
+            index=models.Index(fields=['endpoint', '-id'], name='webhook_delivery_endpoint'),
         ),
         migrations.AddIndex(
             model_name='webhookdelivery',
