@@ -658,20 +658,21 @@ class _Compiled:
             ends += year_ends
         return _Snapshot(first, last, starts, ends)
 
-    def covering(self, micros: int) -> _Snapshot:
-        """A snapshot complete for every interval that could contain ``micros`` or start
-        before it in its year: the instant's local year and the one before (31 December's
-        night shift runs into 1 January)."""
-        year = _from_us(micros, self.tz).year
-        if not _MIN_YEAR < year <= _MAX_YEAR:
-            raise CalendarError(OUT_OF_RANGE, f"year {year} is outside {_MIN_YEAR + 1}-{_MAX_YEAR}")
+    def covering(self, *instants: int) -> _Snapshot:
+        """A snapshot complete for every interval that could contain one of ``instants`` or
+        start before it in its year: the instants' local years and the year before (31
+        December's night shift runs into 1 January)."""
+        years = [_from_us(micros, self.tz).year for micros in instants]
+        low, high = min(years), max(years)
+        if low <= _MIN_YEAR or high > _MAX_YEAR:
+            raise CalendarError(OUT_OF_RANGE, f"years outside {_MIN_YEAR + 1}-{_MAX_YEAR}")
         snap = self.snapshot
-        if snap is not None and snap.first < year <= snap.last:
+        if snap is not None and snap.first < low and high <= snap.last:
             return snap
-        first, last = year - 1, min(_MAX_YEAR, year + 1)
-        # Grow the cached range when the new year is near it; a far-away year gets a fresh one
+        first, last = low - 1, min(_MAX_YEAR, high + 1)
+        # Grow the cached range when the new years are near it; far-away years get a fresh one
         # rather than compiling every year in between.
-        if snap is not None and snap.first - 3 <= year <= snap.last + 3:
+        if snap is not None and snap.first - 3 <= high and low <= snap.last + 3:
             first, last = min(first, snap.first), max(last, snap.last)
         snap = self._build(first, last)
         self.snapshot = snap
@@ -717,8 +718,7 @@ class _Compiled:
     def between(self, a: int, b: int) -> int:
         if b < a:
             return -self.between(b, a)
-        self.covering(a)
-        snap = self.covering(b)  # covers a too: coverage only grows
+        snap = self.covering(a, b)
         return snap.elapsed(b) - snap.elapsed(a)
 
     def add(self, t: int, micros: int) -> int:

@@ -167,6 +167,13 @@ def test_a_far_away_year_gives_a_correct_answer():
     assert OFFICE.add_business_time(at("2025-01-06 11:00"), 2 * H) == at("2025-01-06 14:30")
 
 
+def test_business_time_between_far_apart_years_counts_every_year_between():
+    fresh = wc.WorkCalendar.always_open()  # nothing compiled yet
+    fresh.is_open(at("2025-06-01 00:00"))  # compiles 2024-2026 only
+    a, b = at("2025-01-01 00:00"), at("2031-01-01 00:00")
+    assert fresh.business_time_between(a, b) == timedelta(days=6 * 365 + 1)  # 2028 is leap
+
+
 # -- never open ---------------------------------------------------------------------------------
 
 
