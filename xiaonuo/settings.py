@@ -159,6 +159,8 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 MEDIA_ROOT = DATA_DIR / "media"
+# The event lake's Parquet files (events.lake); issue 6 adds object storage through fsspec.
+LAKE_DIR = DATA_DIR / "lake"
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024  # a batch of 1,000 events with properties
 

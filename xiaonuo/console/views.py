@@ -72,12 +72,12 @@ def customer_timeline(request: ConsoleRequest, customer_id: int) -> HttpResponse
     except ValueError:
         page = 1
     start = (page - 1) * TIMELINE_PAGE_SIZE
-    # One customer's timeline is served by the (customer, -timestamp) index; one extra row says
-    # whether an older page exists, so no COUNT is needed.
-    events = list(
-        events_selectors.list_customer_events(workspace=request.workspace, customer_id=customer.pk)[
-            start : start + TIMELINE_PAGE_SIZE + 1
-        ]
+    # One extra event says whether an older page exists, so no COUNT is needed.
+    events = events_selectors.list_customer_events(
+        workspace=request.workspace,
+        customer_id=customer.pk,
+        offset=start,
+        limit=TIMELINE_PAGE_SIZE + 1,
     )
     context = {
         "customer": customer,

@@ -1,15 +1,15 @@
-from django.db.models import QuerySet
+from typing import Any
+
 from django.utils import timezone
-from ninja import Router, Status
-from ninja.pagination import LimitOffsetPagination, paginate
+from ninja import Query, Router, Status
 
 from xiaonuo.accounts.auth import ApiRequest
 from xiaonuo.accounts.services import Actor
 from xiaonuo.customers import selectors as customers_selectors
 from xiaonuo.events import selectors as events_selectors
 from xiaonuo.events import services as events_services
-from xiaonuo.events.models import Event, EventType
-from xiaonuo.events.schemas import AcceptedOut, EventBatchIn, EventIn, EventOut
+from xiaonuo.events.models import EventType
+from xiaonuo.events.schemas import AcceptedOut, EventBatchIn, EventIn, EventPageOut
 from xiaonuo.events.services import IncomingEvent
 
 router = Router(tags=["events"])
@@ -55,11 +55,22 @@ def identify(request: ApiRequest, payload: EventBatchIn | EventIn) -> Status:
 
 @router.get(
     "/customers/{customer_id}/events",
-    response=list[EventOut],
+    response=EventPageOut,
     summary="A customer's events, newest first",
 )
-@paginate(LimitOffsetPagination)
-def customer_events(request: ApiRequest, customer_id: int) -> QuerySet[Event]:
+def customer_events(
+    request: ApiRequest,
+    customer_id: int,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> dict[str, Any]:
     workspace = request.auth.workspace
     customers_selectors.get_customer(workspace=workspace, customer_id=customer_id)
-    return events_selectors.list_customer_events(workspace=workspace, customer_id=customer_id)
+    return {
+        "items": events_selectors.list_customer_events(
+            workspace=workspace, customer_id=customer_id, offset=offset, limit=limit
+        ),
+        "count": events_selectors.count_customer_events(
+            workspace=workspace, customer_id=customer_id
+        ),
+    }

@@ -8,20 +8,14 @@ file twice stores each event once. Customers are resolved per chunk exactly like
 A file is validated whole before anything is stored (DESIGN.md §6: bad input stores nothing).
 """
 
-import csv
-import gc
 import hashlib
-import io
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-import orjson
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Max
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
@@ -30,8 +24,7 @@ from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.models import Identity, IdentityKind
 from xiaonuo.events import services as events_services
 from xiaonuo.events import storage as events_storage
-from xiaonuo.events.models import Event, EventType
-from xiaonuo.lib import textfiles
+from xiaonuo.events.models import EventType
 
 # 20,000 rows keep each SQLite write transaction under about 0.1 s (other writers wait at most
 # that long) and the identity lookup's IN list under SQLite's 32,766 variable limit.
@@ -212,172 +205,7 @@ def _ingest_identifies(
     return events_services.IngestResult(accepted=accepted, duplicates=duplicates)
 
 
-# --- Files ------------------------------------------------------------------------------------
-
-
-def import_event_file(*, workspace: Workspace, path: Path, format: str | None = None) -> LoadResult:
-    """Validate the whole file, then load it. Raises InvalidEventFile (nothing stored)."""
-    format = format or guess_format(path)
-    with _collector_paused():
-        kept, errors, error_count, row_count = _validate(path, format)
-    if error_count:
-        raise InvalidEventFile(path, errors[:MAX_ERRORS], error_count)
-    rows: Iterable[EventRow] = (
-        kept
-        if kept is not None
-        else (p for _, p in parse_event_file(path=path, format=format) if isinstance(p, EventRow))
-    )
-    with _timeline_index_deferred(incoming=row_count):
-        return bulk_load_events(workspace=workspace, rows=rows)
-
-
-@contextmanager
-def _timeline_index_deferred(*, incoming: int) -> Iterator[None]:
-    """Load without the (customer, -timestamp) index when the load is big next to the table.
-
-    That index costs a random B-tree write per row: with it SQLite inserts about 70,000 rows/s,
-    without it and one CREATE INDEX at the end about 150,000/s (benchmarks/sqlite_ceiling.py).
-    Meanwhile timeline pages still work, only slower. Two imports may overlap: both use
-    IF [NOT] EXISTS, so the index is back when the last one ends; an import killed half-way
-    leaves it to the next import, which always ends by creating it.
-    """
-    stored = Event.objects.aggregate(n=Max("id"))["n"] or 0  # an upper bound, without a count
-    defer = incoming >= REBUILD_MIN_ROWS and incoming * REBUILD_RATIO >= stored
-    if defer:
-        _run_index_ddl(f"DROP INDEX IF EXISTS {connection.ops.quote_name(_TIMELINE_INDEX)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            missing = _TIMELINE_INDEX not in connection.introspection.get_constraints(
-                cursor, Event._meta.db_table
-            )
-        if missing:
-            index = next(i for i in Event._meta.indexes if i.name == _TIMELINE_INDEX)
-            create = str(index.create_sql(Event, connection.schema_editor()))
-            _run_index_ddl(create.replace("CREATE INDEX", "CREATE INDEX IF NOT EXISTS", 1))
-
-
-def _run_index_ddl(sql: str) -> None:
-    with transaction.atomic(), connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            # Two imports creating the same index at once would collide in the catalogue.
-            cursor.execute(
-                "SELECT pg_advisory_xact_lock(hashtext('xiaonuo.events.timeline_index'))"
-            )
-            # Deferred foreign-key checks still pending in an enclosing transaction block DDL.
-            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
-        cursor.execute(sql)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    # The rows kept between validation and load are millions of acyclic objects; the cyclic
-    # garbage collector would walk them again and again (about 20 % of the parse time).
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
-def _validate(path: Path, format: str) -> tuple[list[EventRow] | None, list[LineError], int, int]:
-    kept: list[EventRow] | None = []
-    errors: list[LineError] = []
-    error_count = row_count = 0
-    for line, parsed in parse_event_file(path=path, format=format):
-        if isinstance(parsed, EventRow):
-            row_count += 1
-            if kept is not None:
-                kept.append(parsed)
-                if len(kept) > KEEP_PARSED_ROWS:
-                    kept = None  # too big to keep: parse again for the load
-            continue
-        error_count += len(parsed)
-        errors.extend(
-            LineError(line, f, reason) for f, reason in parsed[: MAX_ERRORS - len(errors)]
-        )
-    return kept, errors, error_count, row_count
-
-
-def guess_format(path: Path) -> str:
-    return "jsonl" if path.suffix.lower() in (".jsonl", ".ndjson", ".json") else "csv"
-
-
-ParsedLine = tuple[int, "EventRow | list[tuple[str, str]]"]
-
-
-def parse_event_file(*, path: Path, format: str) -> Iterator[ParsedLine]:
-    """(line number, EventRow or [(field, reason), …]) for each event line of the file."""
-    with path.open("rb") as raw:
-        # UTF-8 (with or without BOM) or GB18030, a superset of the GBK that Excel on Chinese
-        # Windows writes; the whole file is checked before the first line is parsed.
-        text = io.TextIOWrapper(
-            raw, encoding=textfiles.sniff_encoding(raw, name=str(path)), newline=""
-        )
-        if format == "jsonl":
-            yield from _parse_jsonl(text)
-        elif format == "csv":
-            yield from _parse_csv(text)
-        else:
-            raise ValueError(f"Unknown format {format!r}; use csv or jsonl")
-
-
-def _parse_jsonl(text: io.TextIOWrapper) -> Iterator[ParsedLine]:
-    latest = timezone.now() + MAX_CLOCK_SKEW
-    for number, line in enumerate(text, start=1):
-        stripped = line.strip()
-        if not stripped:
-            continue
-        try:
-            data = orjson.loads(stripped)
-        except orjson.JSONDecodeError as exc:
-            yield number, [("line", f"not valid JSON ({exc.msg})")]
-            continue
-        if not isinstance(data, dict):
-            yield number, [("line", "expected a JSON object")]
-            continue
-        yield number, _row_from_fields(data, stripped.encode(), latest)
-
-
-def _parse_csv(text: io.TextIOWrapper) -> Iterator[ParsedLine]:
-    reader = csv.reader(text)
-    header = next(reader, None)
-    if header is None:
-        return
-    header = [h.strip().lower() for h in header]
-    missing = [c for c in ("user_id", "event", "timestamp") if c not in header]
-    if missing:
-        yield (
-            1,
-            [
-                (
-                    "header",
-                    f"missing column(s) {', '.join(missing)}; expected {','.join(CSV_COLUMNS)}",
-                )
-            ],
-        )
-        return
-    latest = timezone.now() + MAX_CLOCK_SKEW
-    for values in reader:
-        if not any(values):
-            continue
-        if len(values) != len(header):
-            yield reader.line_num, [("line", f"expected {len(header)} fields, found {len(values)}")]
-            continue
-        data: dict[str, Any] = dict(zip(header, values, strict=True))
-        properties = data.get("properties") or ""
-        if properties.strip():
-            try:
-                data["properties"] = orjson.loads(properties)
-            except orjson.JSONDecodeError:
-                yield reader.line_num, [("properties", "not valid JSON")]
-                continue
-        else:
-            data["properties"] = {}
-        yield reader.line_num, _row_from_fields(data, "\x1f".join(values).encode(), latest)
+# --- Checking one line (identify lines of a file; see lake_import for the rest) -------------
 
 
 # Plain strings: EventType.values and enum member access cost microseconds a row in this loop.

@@ -61,3 +61,29 @@ class EventDayCount(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["workspace", "day"], name="event_day_unique")
         ]
+
+
+class LakeSource(models.TextChoices):
+    IMPORT = "import", _("批量导入")  # `xiaonuo events import`: history straight into the lake
+    COMPACTION = "compaction", _("压缩")  # moved from the tail by the compaction job
+
+
+class LakeFile(models.Model):
+    """One Parquet file of the event lake (DESIGN.md §3): the manifest readers trust.
+
+    A file is written under a temporary name, renamed into its partition and only then recorded
+    here, in the same transaction as the day counts; a file on disk without a row (a writer
+    killed before its commit) is never read and is removed by ``xiaonuo lake verify``. So an event
+    is in the lake exactly when its file is listed here.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()  # local day (TIME_ZONE) of every event in the file
+    path = models.CharField(max_length=500, unique=True)  # relative to the lake's root
+    rows = models.BigIntegerField()
+    size = models.BigIntegerField()  # bytes
+    source = models.CharField(max_length=20, choices=LakeSource.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["workspace", "day"], name="lakefile_ws_day")]

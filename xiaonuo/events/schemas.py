@@ -46,10 +46,17 @@ class AcceptedOut(Schema):
 
 
 class EventOut(Schema):
-    id: int
+    """An event as stored. ``message_id`` identifies it (events in the Parquet lake have no row
+    id in the main database)."""
+
     type: str
     event: str = Field(validation_alias="name")
     properties: dict[str, Any]
     timestamp: datetime
     received_at: datetime
     message_id: str
+
+
+class EventPageOut(Schema):
+    items: list[EventOut]
+    count: int  # all of the customer's events

@@ -1,21 +1,74 @@
-from datetime import date
-
-from django.db.models import QuerySet
+import heapq
+from collections.abc import Iterable, Iterator
+from datetime import date, datetime
+from itertools import islice
 
 from xiaonuo.accounts.models import Workspace
+from xiaonuo.customers.models import Identity, IdentityKind, MergeRecord
+from xiaonuo.events import lake
 from xiaonuo.events.models import Event, EventDayCount
 
+StoredEvent = Event | lake.LakeEvent  # the attributes a timeline reads are the same
 
-def list_customer_events(*, workspace: Workspace, customer_id: int) -> QuerySet[Event]:
-    """A customer's timeline, newest first (served by the ``event_customer_ts`` index)."""
-    return Event.objects.filter(workspace=workspace, customer_id=customer_id).order_by(
-        "-timestamp", "-id"
+
+def person_of(*, workspace: Workspace, customer_id: int) -> lake.Person:
+    """Whose events make up this customer's timeline in the lake: the customer, the customers
+    merged into them, and their anonymous ids (events written before the id was identified)."""
+    merged = MergeRecord.objects.filter(workspace=workspace, survivor_id=customer_id).values_list(
+        "merged_id", flat=True
     )
+    anonymous = Identity.objects.filter(
+        workspace=workspace, customer_id=customer_id, kind=IdentityKind.ANONYMOUS_ID
+    ).values_list("value", flat=True)
+    return lake.Person(customer_ids=(customer_id, *merged), anonymous_ids=tuple(anonymous))
+
+
+def list_customer_events(
+    *, workspace: Workspace, customer_id: int, offset: int = 0, limit: int = 50
+) -> list[StoredEvent]:
+    """A customer's timeline, newest first: the tail (``event_customer_ts`` index) and the lake
+    (Parquet, one row group per day file) merged; an event in both counts once."""
+    wanted = offset + limit
+    tail: list[StoredEvent] = list(
+        Event.objects.filter(workspace=workspace, customer_id=customer_id).order_by(
+            "-timestamp", "-id"
+        )[:wanted]
+    )
+    if not lake.file_paths(workspace_id=workspace.pk):
+        return tail[offset:wanted]
+    from_lake = lake.person_events(
+        workspace_id=workspace.pk,
+        person=person_of(workspace=workspace, customer_id=customer_id),
+        limit=wanted,
+    )
+    merged = heapq.merge(tail, from_lake, key=_newest_first_key, reverse=True)
+    return list(islice(_first_of_each_message(merged), offset, wanted))
+
+
+def count_customer_events(*, workspace: Workspace, customer_id: int) -> int:
+    tail = Event.objects.filter(workspace=workspace, customer_id=customer_id).count()
+    if not lake.file_paths(workspace_id=workspace.pk):
+        return tail
+    return tail + lake.count_person_events(
+        workspace_id=workspace.pk, person=person_of(workspace=workspace, customer_id=customer_id)
+    )
+
+
+def _newest_first_key(event: StoredEvent) -> datetime:
+    return event.timestamp
+
+
+def _first_of_each_message(events: Iterable[StoredEvent]) -> Iterator[StoredEvent]:
+    seen: set[str] = set()
+    for event in events:
+        if event.message_id not in seen:
+            seen.add(event.message_id)
+            yield event
 
 
 def get_event_counts_by_day(*, workspace: Workspace, days: list[date]) -> dict[date, int]:
     """Events per local day (``TIME_ZONE``), zero for a day without any: one indexed lookup in
-    ``EventDayCount``, whatever the size of the events table."""
+    ``EventDayCount`` (tail and lake together), whatever the size of the events table."""
     stored = dict(
         EventDayCount.objects.filter(workspace=workspace, day__in=days).values_list("day", "count")
     )

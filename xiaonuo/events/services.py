@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F
+from django.db.models import Count
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
@@ -16,9 +16,10 @@ from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.identities import normalise
 from xiaonuo.customers.models import Identity, IdentityKind
 from xiaonuo.customers.services import CustomerChanges
-from xiaonuo.events import storage
+from xiaonuo.events import lake, storage
+from xiaonuo.events import selectors as events_selectors
 from xiaonuo.events.exceptions import EventsError
-from xiaonuo.events.models import Event, EventDayCount, EventType
+from xiaonuo.events.models import Event, EventType
 from xiaonuo.events.storage import EventRecord
 from xiaonuo.lib.errors import ServiceError
 
@@ -324,7 +325,9 @@ def move_events_to_survivor(*, workspace_id: int, survivor_id: int, merged_id: i
 
 
 def erase_customer_events(*, workspace_id: int, customer_id: int) -> None:
-    """Delete the customer's events and take them off the dashboard's day counts."""
+    """Delete the customer's events, in the tail and in the lake, and take them off the
+    dashboard's day counts. Runs before the customer's merge records are removed, so events
+    written under the ids merged into them go too."""
     events = Event.objects.filter(workspace_id=workspace_id, customer_id=customer_id)
     with transaction.atomic():
         per_day = (
@@ -333,8 +336,10 @@ def erase_customer_events(*, workspace_id: int, customer_id: int) -> None:
             .annotate(n=Count("id"))
             .order_by()
         )
-        for day, n in per_day:
-            EventDayCount.objects.filter(workspace_id=workspace_id, day=day).update(
-                count=F("count") - n
-            )
+        removed = {day: -n for day, n in per_day}
+        workspace = Workspace.objects.get(pk=workspace_id)
+        person = events_selectors.person_of(workspace=workspace, customer_id=customer_id)
+        for day, n in lake.erase_person(workspace_id=workspace_id, person=person).items():
+            removed[day] = removed.get(day, 0) - n
+        lake.add_day_counts(workspace_id=workspace_id, per_day=removed)
         events.delete()

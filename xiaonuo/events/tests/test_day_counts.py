@@ -65,7 +65,7 @@ def test_duplicates_are_not_counted(cast):
 
 
 def test_a_bulk_import_is_counted(cast, tmp_path):
-    from xiaonuo.events import bulk
+    from xiaonuo.events import lake_import
 
     path = tmp_path / "history.csv"
     path.write_text(
@@ -74,8 +74,8 @@ def test_a_bulk_import_is_counted(cast, tmp_path):
         "track,m-2,,下单,{},2026-10-02T08:00:00+08:00,e-2\n",
         encoding="utf-8",
     )
-    bulk.import_event_file(workspace=cast.shop, path=path)
-    bulk.import_event_file(workspace=cast.shop, path=path)  # all duplicates the second time
+    lake_import.import_event_file(workspace=cast.shop, path=path)
+    lake_import.import_event_file(workspace=cast.shop, path=path)  # all duplicates the second time
     assert counts(cast.shop) == {OCT_1: 1, OCT_2: 1}
 
 

@@ -7,7 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from xiaonuo.accounts.models import Workspace
-from xiaonuo.events import bulk
+from xiaonuo.events import bulk, lake_import
 from xiaonuo.lib.errors import ServiceError
 
 
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             raise CommandError(f"No workspace {options['workspace']!r}")
         started = time.perf_counter()
         try:
-            result = bulk.import_event_file(
+            result = lake_import.import_event_file(
                 workspace=workspace, path=path, format=options["format"]
             )
         except bulk.InvalidEventFile as exc:

@@ -1,0 +1,382 @@
+"""The event lake: Parquet files per workspace and local day, listed in a manifest (``LakeFile``).
+
+DESIGN.md §3: accepted events live in the durable tail table first and in the lake after; bulk
+history (``xiaonuo events import``) is written straight here, because the tail's random-key
+indexes cap a B-tree insert at about 100,000 rows/s on this machine while DuckDB writes Parquet at
+millions of rows a second (docs/benchmarks.md).
+
+Layout: ``<lake>/events/workspace=<id>/day=<YYYY-MM-DD>/<uuid>.parquet``; each file's rows are
+sorted by (customer_id, timestamp) in row groups of ROW_GROUP_ROWS, so a customer's timeline reads
+one small row group per file (Parquet min/max statistics skip the rest).
+
+Exactly once: a writer renames finished files into place and then records them in ``LakeFile``
+in one transaction (with the day counts). Readers only open files the manifest lists, so a
+writer killed between the rename and the commit leaves an orphan that nobody reads. Writers of
+one workspace take a lock (PostgreSQL advisory lock, or a file lock next to the SQLite database),
+so two imports of the same file cannot both miss each other's message ids.
+
+What the lake does not store but readers apply: customer merges (``MergeRecord`` maps a merged
+id to its survivor; events keep the id they were written with) and anonymous ids identified
+later (``Identity`` of kind anonymous_id). Erasure rewrites the files that hold the person.
+"""
+
+import fcntl
+import os
+import threading
+import uuid
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+from django.conf import settings
+from django.db import connection, transaction
+from django.db.models import F, Sum
+
+from xiaonuo.events.models import EventDayCount, LakeFile, LakeSource
+
+ROW_GROUP_ROWS = 8_192
+# The columns of every lake file, in order. ``workspace_id`` and ``day`` are in the path.
+COLUMNS = (
+    "customer_id",
+    "type",
+    "name",
+    "properties",
+    "user_id",
+    "anonymous_id",
+    "message_id",
+    "timestamp",
+    "received_at",
+)
+_ADVISORY_NAMESPACE = 0x786E  # "xn": our advisory locks, keyed by workspace id
+
+
+def lake_root() -> Path:
+    return Path(settings.LAKE_DIR)
+
+
+def new_connection() -> duckdb.DuckDBPyConnection:
+    """An in-memory DuckDB for one job; local times are read in the server's zone."""
+    con = duckdb.connect(config={"threads": max(os.cpu_count() or 1, 1)})
+    zone = str(settings.TIME_ZONE)
+    if not zone.replace("/", "").replace("_", "").replace("-", "").replace("+", "").isalnum():
+        raise ValueError(f"TIME_ZONE {zone!r} is not a zone name")
+    con.execute(f"SET TimeZone = '{zone}'")  # a parameter is not accepted here
+    return con
+
+
+_reader: duckdb.DuckDBPyConnection | None = None
+_reader_guard = threading.Lock()
+
+
+def reader() -> duckdb.DuckDBPyConnection:
+    """A cursor on this process's reading connection: Parquet footers stay cached between
+    requests (a timeline over 180 day files costs about half as much warm)."""
+    global _reader
+    with _reader_guard:
+        if _reader is None:
+            _reader = new_connection()
+            _reader.execute("SET parquet_metadata_cache = true")
+        return _reader.cursor()
+
+
+# --- Writing ----------------------------------------------------------------------------------
+
+
+@contextmanager
+def write_lock(workspace_id: int) -> Iterator[None]:
+    """One lake writer per workspace at a time, across processes."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_ADVISORY_NAMESPACE, workspace_id])
+            try:
+                yield
+            finally:
+                cursor.execute(
+                    "SELECT pg_advisory_unlock(%s, %s)", [_ADVISORY_NAMESPACE, workspace_id]
+                )
+        return
+    # SQLite lives on this machine, so a file lock reaches every process that can write to it.
+    locks = lake_root() / "locks"
+    locks.mkdir(parents=True, exist_ok=True)
+    with (locks / f"workspace-{workspace_id}.lock").open("a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+@dataclass(frozen=True)
+class WrittenFile:
+    day: date
+    path: str  # relative to lake_root()
+    rows: int
+    size: int
+
+
+def write_day_files(
+    con: duckdb.DuckDBPyConnection, *, workspace_id: int, relation: str
+) -> list[WrittenFile]:
+    """Write ``relation`` (the lake's COLUMNS plus ``day``) as one new file per day, in place but
+    not yet listed: call ``record_files`` in a transaction next, or ``discard`` on failure."""
+    per_day = dict(con.execute(f"SELECT day, count(*) FROM {relation} GROUP BY day").fetchall())  # noqa: S608
+    if not per_day:
+        return []
+    name = uuid.uuid4().hex
+    staging = lake_root() / "staging" / name
+    staging.parent.mkdir(parents=True, exist_ok=True)
+    con.execute(
+        f"COPY (SELECT {', '.join(COLUMNS)}, day FROM {relation} "  # noqa: S608 - fixed names
+        f"ORDER BY day, customer_id, timestamp) TO '{staging}' "
+        f"(FORMAT parquet, PARTITION_BY (day), COMPRESSION zstd, "
+        f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}, FILENAME_PATTERN '{name}_{{i}}')"
+    )
+    written: list[WrittenFile] = []
+    try:
+        for day, rows in sorted(per_day.items()):
+            parts = sorted((staging / f"day={day.isoformat()}").glob("*.parquet"))
+            for index, part in enumerate(parts):
+                relative = (
+                    f"events/workspace={workspace_id}/day={day.isoformat()}/{name}-{index}.parquet"
+                )
+                target = lake_root() / relative
+                target.parent.mkdir(parents=True, exist_ok=True)
+                _fsync(part)
+                part.replace(target)
+                written.append(
+                    WrittenFile(
+                        day=day,
+                        path=relative,
+                        rows=rows if len(parts) == 1 else _parquet_rows(con, target),
+                        size=target.stat().st_size,
+                    )
+                )
+    except BaseException:
+        discard(written)
+        raise
+    finally:
+        _remove_tree(staging)
+    return written
+
+
+def record_files(*, workspace_id: int, files: Sequence[WrittenFile], source: LakeSource) -> None:
+    """List written files in the manifest and add their rows to the day counts. Call inside the
+    transaction that makes them visible."""
+    LakeFile.objects.bulk_create(
+        LakeFile(
+            workspace_id=workspace_id,
+            day=f.day,
+            path=f.path,
+            rows=f.rows,
+            size=f.size,
+            source=source,
+        )
+        for f in files
+    )
+    per_day: dict[date, int] = {}
+    for f in files:
+        per_day[f.day] = per_day.get(f.day, 0) + f.rows
+    add_day_counts(workspace_id=workspace_id, per_day=per_day)
+
+
+def add_day_counts(*, workspace_id: int, per_day: dict[date, int]) -> None:
+    for day, n in per_day.items():
+        if n and not EventDayCount.objects.filter(workspace_id=workspace_id, day=day).update(
+            count=F("count") + n
+        ):
+            EventDayCount.objects.create(workspace_id=workspace_id, day=day, count=n)
+
+
+def discard(files: Sequence[WrittenFile]) -> None:
+    for f in files:
+        (lake_root() / f.path).unlink(missing_ok=True)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _remove_tree(path: Path) -> None:
+    if not path.exists():
+        return
+    for child in sorted(path.rglob("*"), key=lambda p: len(p.parts), reverse=True):
+        child.rmdir() if child.is_dir() else child.unlink()
+    path.rmdir()
+
+
+def _parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
+    row = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()
+    return int(row[0]) if row else 0
+
+
+# --- Reading ----------------------------------------------------------------------------------
+
+
+def file_paths(*, workspace_id: int, days: Sequence[date] | None = None) -> list[str]:
+    files = LakeFile.objects.filter(workspace_id=workspace_id)
+    if days is not None:
+        files = files.filter(day__in=days)
+    root = lake_root()
+    return [str(root / p) for p in files.order_by("day", "id").values_list("path", flat=True)]
+
+
+def rows_per_day(*, workspace_id: int, days: Sequence[date]) -> dict[date, int]:
+    return dict(
+        LakeFile.objects.filter(workspace_id=workspace_id, day__in=days)
+        .values_list("day")
+        .annotate(n=Sum("rows"))
+        .order_by()
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class LakeEvent:
+    """An event read from the lake; the attributes the timeline and the API read of ``Event``."""
+
+    customer_id: int | None
+    type: str
+    name: str
+    properties: dict[str, Any]
+    user_id: str
+    anonymous_id: str
+    message_id: str
+    timestamp: datetime
+    received_at: datetime
+
+
+@dataclass(frozen=True)
+class Person:
+    """Whose events to read or erase: the customer, the ids merged into them, and anonymous ids
+    identified as them after their events were written."""
+
+    customer_ids: tuple[int, ...]
+    anonymous_ids: tuple[str, ...] = ()
+
+    def predicate(self) -> tuple[str, list[Any]]:
+        sql = "list_contains(?, customer_id)"
+        params: list[Any] = [list(self.customer_ids)]
+        if self.anonymous_ids:
+            sql = f"({sql} OR (customer_id IS NULL AND list_contains(?, anonymous_id)))"
+            params.append(list(self.anonymous_ids))
+        return sql, params
+
+
+def person_events(
+    *, workspace_id: int, person: Person, limit: int, offset: int = 0
+) -> list[LakeEvent]:
+    """The person's lake events, newest first."""
+    if limit <= 0:
+        return []
+    where, params = person.predicate()
+    return _select(workspace_id, where, params, limit=limit, offset=offset)
+
+
+def all_events(*, workspace_id: int) -> list[LakeEvent]:
+    """Every event of the workspace in the lake, newest first (for checks and small exports)."""
+    return _select(workspace_id, "true", [])
+
+
+def _select(
+    workspace_id: int, where: str, params: list[Any], *, limit: int | None = None, offset: int = 0
+) -> list[LakeEvent]:
+    paths = file_paths(workspace_id=workspace_id)
+    if not paths:
+        return []
+    rows = (
+        reader()
+        .execute(
+            f"SELECT customer_id, type, name, properties, user_id, anonymous_id, message_id, "  # noqa: S608
+            f"epoch_us(timestamp), epoch_us(received_at) FROM read_parquet(?) WHERE {where} "
+            f"ORDER BY timestamp DESC, message_id DESC LIMIT ? OFFSET ?",
+            [paths, *params, limit, offset],
+        )
+        .fetchall()
+    )
+    return [
+        LakeEvent(
+            customer_id=r[0],
+            type=r[1],
+            name=r[2],
+            properties=orjson.loads(r[3]) if r[3] else {},
+            user_id=r[4],
+            anonymous_id=r[5],
+            message_id=r[6],
+            timestamp=_from_epoch_us(r[7]),
+            received_at=_from_epoch_us(r[8]),
+        )
+        for r in rows
+    ]
+
+
+def count_person_events(*, workspace_id: int, person: Person) -> int:
+    paths = file_paths(workspace_id=workspace_id)
+    if not paths:
+        return 0
+    where, params = person.predicate()
+    row = (
+        reader()
+        .execute(f"SELECT count(*) FROM read_parquet(?) WHERE {where}", [paths, *params])  # noqa: S608
+        .fetchone()
+    )
+    return int(row[0]) if row else 0
+
+
+def _from_epoch_us(value: int) -> datetime:
+    return datetime.fromtimestamp(value / 1_000_000, tz=UTC)
+
+
+# --- Erasure ----------------------------------------------------------------------------------
+
+
+def erase_person(*, workspace_id: int, person: Person) -> dict[date, int]:
+    """Rewrite every file holding the person's events without them; returns rows removed per day.
+
+    Call inside the erasure's transaction: the manifest points at the new files when it commits,
+    and the old files are deleted only then (a rollback leaves the new ones as unread orphans).
+    """
+    paths = file_paths(workspace_id=workspace_id)
+    if not paths:
+        return {}
+    where, params = person.predicate()
+    con = new_connection()
+    affected = con.execute(
+        f"SELECT filename, count(*) FROM read_parquet(?, filename = true) WHERE {where} "  # noqa: S608
+        "GROUP BY filename",
+        [paths, *params],
+    ).fetchall()
+    root = lake_root()
+    removed: dict[date, int] = {}
+    # No write_lock: writers only add files, and the row lock below (the transaction itself on
+    # SQLite) keeps two rewrites of one file apart.
+    for filename, n in affected:
+        relative = str(Path(filename).relative_to(root))
+        record = LakeFile.objects.select_for_update().get(workspace_id=workspace_id, path=relative)
+        old = root / relative
+        if record.rows > n:
+            new_relative = str(Path(relative).with_name(f"{uuid.uuid4().hex}.parquet"))
+            new = root / new_relative
+            con.execute(
+                f"COPY (SELECT * FROM read_parquet(?) WHERE NOT ({where}) "  # noqa: S608
+                f"ORDER BY customer_id, timestamp) TO '{new}' "
+                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})",
+                [str(old), *params],
+            )
+            _fsync(new)
+            record.path, record.rows = new_relative, record.rows - n
+            record.size = new.stat().st_size
+            record.save(update_fields=["path", "rows", "size"])
+        else:
+            record.delete()
+        transaction.on_commit(partial(old.unlink, missing_ok=True))
+        removed[record.day] = removed.get(record.day, 0) + n
+    return removed
