@@ -209,7 +209,7 @@ WEBHOOK_ERROR_MESSAGES = {
     AccountsError.WEBHOOK_URL_UNRESOLVABLE: gettext_lazy("无法解析这个域名，请检查地址。"),
     AccountsError.WEBHOOK_EVENTS_INVALID: gettext_lazy("请至少选择一个事件。"),
     AccountsError.WEBHOOK_ENDPOINT_LIMIT: gettext_lazy(
-        "每个工作区最多可以添加 20 个 Webhook 地址。"
+        "每个工作区最多可以添加 %(limit)s 个 Webhook 地址。"
     ),
     AccountsError.WEBHOOK_ENDPOINT_DISABLED: gettext_lazy("这个地址已停用，请先启用。"),
     AccountsError.WEBHOOK_DELIVERY_NOT_RETRYABLE: gettext_lazy("这次推送已经成功，或正在发送中。"),

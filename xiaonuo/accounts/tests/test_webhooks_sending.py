@@ -321,10 +321,13 @@ def test_publishing_inside_a_rolled_back_transaction_sends_nothing(
     cast, receiver, django_capture_on_commit_callbacks
 ):
     _endpoint(cast, receiver.url("/ok"))
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        with pytest.raises(RuntimeError), transaction.atomic():
-            webhooks.publish(workspace_id=cast.shop.pk, event="message.created", payload=MESSAGE)
-            raise RuntimeError("the desk's write failed")
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(RuntimeError),
+        transaction.atomic(),
+    ):
+        webhooks.publish(workspace_id=cast.shop.pk, event="message.created", payload=MESSAGE)
+        raise RuntimeError("the desk's write failed")
     assert callbacks == []
     assert WebhookDelivery.objects.count() == 0
     assert receiver.requests == []
