@@ -120,3 +120,123 @@ def make_customer_file(path: Any, rows: list[list[Any]], *, encoding: str = "utf
     csv.writer(buffer).writerows(rows)
     path.write_bytes(buffer.getvalue().encode(encoding))
     return path
+
+
+# --- Service desk ----------------------------------------------------------------------------
+# Everything goes through the desk's own services, as the console and the channels do.
+
+
+def make_channel(*, workspace: Workspace, kind: str = "web_widget", name: str = "") -> Any:
+    from xiaonuo.channels import services as channels_services
+
+    return channels_services.create_channel(
+        workspace=workspace, kind=kind, name=name or f"渠道 {next(_seq)}"
+    )
+
+
+def receive(
+    *,
+    workspace: Workspace,
+    text: str = "你好，我的订单三天了还没发货",
+    channel: Any = None,
+    identities: dict[str, str] | None = None,
+    **inbound: Any,
+) -> Any:
+    """A customer writes in (``desk.services.receive_message``); returns its ``Received``.
+    Without identities, a new visitor each time."""
+    from xiaonuo.channels.inbound import InboundMessage
+    from xiaonuo.desk import services as desk_services
+
+    channel = channel or make_channel(workspace=workspace)
+    if identities is None and inbound.get("conversation_id") is None:
+        identities = {"anonymous_id": f"visitor-{next(_seq)}"}
+    return desk_services.receive_message(
+        workspace=workspace,
+        inbound=InboundMessage(
+            channel_id=channel.pk, text=text, identities=identities or {}, **inbound
+        ),
+    )
+
+
+def make_conversation(*, workspace: Workspace, **receive_kwargs: Any) -> Any:
+    return receive(workspace=workspace, **receive_kwargs).conversation
+
+
+def make_ticket(
+    *,
+    workspace: Workspace,
+    status: str = "open",
+    assignee: User | None = None,
+    priority: int | None = None,
+    tags: list[str] | None = None,
+    **receive_kwargs: Any,
+) -> Any:
+    """A ticket opened by a customer's message, then brought to ``status`` and the rest through
+    the services (a supervisor, the workspace's first owner, acts)."""
+    from xiaonuo.accounts.models import Membership
+    from xiaonuo.desk import services as desk_services
+
+    ticket = receive(workspace=workspace, **receive_kwargs).ticket
+    boss = Membership.objects.filter(workspace=workspace, role=Role.OWNER).first()
+    actor = Actor(user=boss.user if boss else None)
+    if assignee is not None:
+        desk_services.assign_ticket(
+            workspace=workspace, ticket_id=ticket.pk, assignee_id=assignee.pk, actor=actor
+        )
+    if priority is not None or tags is not None:
+        desk_services.update_ticket(
+            workspace=workspace, ticket_id=ticket.pk, actor=actor, priority=priority, tags=tags
+        )
+    path = {"open": [], "pending": ["pending"], "on_hold": ["on_hold"], "solved": ["solved"]}
+    for step in path.get(status, ["solved", "closed"]):
+        desk_services.set_ticket_status(
+            workspace=workspace, ticket_id=ticket.pk, status=step, actor=actor
+        )
+    ticket.refresh_from_db()
+    return ticket
+
+
+def make_complaint(
+    *,
+    workspace: Workspace,
+    ticket: Any = None,
+    customer: Customer | None = None,
+    severity: int = 2,
+    category: str = "logistics",
+    description: str = "快递三天没动，客户很着急",
+    actor: User | None = None,
+) -> Any:
+    from xiaonuo.desk import services as desk_services
+
+    if ticket is None and customer is None:
+        ticket = make_ticket(workspace=workspace)
+    return desk_services.open_complaint(
+        workspace=workspace,
+        customer_id=customer.pk if customer is not None else ticket.customer_id,
+        ticket_id=ticket.pk if ticket is not None else None,
+        severity=severity,
+        category=category,
+        description=description,
+        actor=Actor(user=actor),
+    )
+
+
+def make_canned_reply(
+    *, workspace: Workspace, title: str = "发货提醒", body: str = "{{客户姓名}}您好，订单已发出"
+) -> Any:
+    from xiaonuo.desk import services as desk_services
+
+    return desk_services.create_canned_reply(
+        workspace=workspace, title=title, body=body, actor=Actor()
+    )
+
+
+def go_online(*, workspace: Workspace, user: User, capacity: int | None = None) -> None:
+    """An agent comes online (with their own capacity, if given)."""
+    from xiaonuo.desk import services as desk_services
+
+    if capacity is not None:
+        desk_services.set_capacity(
+            workspace=workspace, user_id=user.pk, capacity=capacity, actor=Actor()
+        )
+    desk_services.set_presence(workspace=workspace, user=user, status="online")

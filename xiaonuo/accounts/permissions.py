@@ -26,6 +26,14 @@ class Perm(StrEnum):
     MANAGE_API_KEYS = "manage_api_keys"
     VIEW_AUDIT_LOG = "view_audit_log"
     MANAGE_WORKSPACE = "manage_workspace"
+    # --- Service desk (DESIGN.md §2; docs/decisions/0006-desk-model.md) ---
+    VIEW_DESK = "view_desk"  # read the inbox, tickets, complaints and their history
+    HANDLE_CONVERSATIONS = "handle_conversations"  # reply, notes, status, tags; take unassigned
+    ASSIGN_TICKETS = "assign_tickets"  # supervisor: assign or reassign tickets to other agents
+    MERGE_TICKETS = "merge_tickets"  # supervisor: fold a duplicate ticket into another
+    HANDLE_COMPLAINTS = "handle_complaints"  # record complaints, offer compensation, resolve
+    APPROVE_COMPENSATION = "approve_compensation"  # supervisor: approve offers; escalation target
+    MANAGE_DESK = "manage_desk"  # channels, assignment mode, capacities, canned replies
 
 
 _ALL = frozenset(Perm)
@@ -39,12 +47,27 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.IMPORT_CUSTOMERS,
             Perm.EXPORT_CUSTOMERS,
             Perm.MERGE_CUSTOMERS,
+            Perm.VIEW_DESK,  # complaints and conversations are the voice of the customer
         }
     ),
-    Role.AGENT: frozenset({Perm.VIEW_CUSTOMERS, Perm.EDIT_CUSTOMERS, Perm.REVEAL_PII}),
-    Role.VIEWER: frozenset({Perm.VIEW_CUSTOMERS}),
+    Role.AGENT: frozenset(
+        {
+            Perm.VIEW_CUSTOMERS,
+            Perm.EDIT_CUSTOMERS,
+            Perm.REVEAL_PII,
+            Perm.VIEW_DESK,
+            Perm.HANDLE_CONVERSATIONS,
+            Perm.HANDLE_COMPLAINTS,
+        }
+    ),
+    Role.VIEWER: frozenset({Perm.VIEW_CUSTOMERS, Perm.VIEW_DESK}),
 }
 
 
 def can(role: str, perm: Perm) -> bool:
     return perm in ROLE_PERMISSIONS.get(role, frozenset())
+
+
+def roles_with(perm: Perm) -> list[str]:
+    """The roles granted ``perm``: for queries such as "members who may handle conversations"."""
+    return [str(role) for role, perms in ROLE_PERMISSIONS.items() if perm in perms]

@@ -1,0 +1,60 @@
+"""Where a workspace's messages come from and go to. See ``inbound.py`` and ``outbound.py``."""
+
+import secrets
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from xiaonuo.accounts.models import Workspace
+
+
+class ChannelKind(models.TextChoices):
+    WEB_WIDGET = "web_widget", _("网页聊天")  # the script companies paste into their site
+    API = "api", _("API")  # the company's own front end through /api/v1/conversations
+    WECHAT_OA = "wechat_oa", _("微信公众号")  # callback at /channels/wechat/<public id>/ (later)
+    WECOM = "wecom", _("企业微信")  # later
+    QQ = "qq", _("QQ")  # QQ groups through OneBot v11 (later)
+    EMAIL = "email", _("邮件")  # later
+
+
+# Kinds whose replies are delivered by being stored: their clients fetch new messages.
+STORED_DELIVERY_KINDS = frozenset({ChannelKind.WEB_WIDGET, ChannelKind.API})
+
+
+def _new_public_id() -> str:
+    # 96 random bits: public, but not guessable or enumerable.
+    return f"ch_{secrets.token_urlsafe(12)}"
+
+
+class Channel(models.Model):
+    """One way customers reach one workspace: a widget on a site, the API, an Official Account…
+
+    ``public_id`` names the channel where an id is seen outside the console (the widget's embed
+    code, the WeChat callback URL): random, so one company cannot guess another's channels.
+    Secrets a channel needs (a WeChat AppSecret) are not stored here but in the environment or
+    in the channel app's own encrypted field, when that channel is built.
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(_("类型"), max_length=20, choices=ChannelKind.choices)
+    name = models.CharField(_("名称"), max_length=100)
+    enabled = models.BooleanField(_("启用"), default=True)
+    public_id = models.CharField(max_length=40, unique=True, default=_new_public_id)
+    # Non-secret settings of the kind (the widget's greeting and allowed origins …).
+    config = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            # The API channel is found, not chosen, by API callers: one per workspace.
+            models.UniqueConstraint(
+                fields=["workspace", "kind"],
+                condition=models.Q(kind="api"),
+                name="channel_one_api_per_workspace",
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "kind"], name="channel_ws_kind")]
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return self.name

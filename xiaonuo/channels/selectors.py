@@ -1,0 +1,31 @@
+"""Reads of channels, always within one workspace (or by the public id a channel URL carries)."""
+
+from django.db.models import QuerySet
+
+from xiaonuo.accounts.models import Workspace
+from xiaonuo.channels.exceptions import ChannelsError
+from xiaonuo.channels.models import Channel
+from xiaonuo.lib.errors import NotFound
+
+
+def channel_not_found() -> NotFound:
+    return NotFound(ChannelsError.CHANNEL_NOT_FOUND, "Channel not found")
+
+
+def get_channel(*, workspace: Workspace, channel_id: int) -> Channel:
+    channel = Channel.objects.filter(workspace=workspace, pk=channel_id).first()
+    if channel is None:
+        raise channel_not_found()
+    return channel
+
+
+def get_channel_by_public_id(*, public_id: str) -> Channel:
+    """The channel a widget embed or a callback URL names; its workspace comes with it."""
+    channel = Channel.objects.filter(public_id=public_id).select_related("workspace").first()
+    if channel is None:
+        raise channel_not_found()
+    return channel
+
+
+def list_channels(*, workspace: Workspace) -> QuerySet[Channel]:
+    return Channel.objects.filter(workspace=workspace).order_by("id")

@@ -1,0 +1,54 @@
+"""What the desk tells the outside world: outgoing webhooks (``accounts.webhooks``).
+
+Events and their payloads are a public contract (docs/decisions/0006-desk-model.md):
+
+- ``message.created`` — a customer message or a reply was stored (internal notes are not
+  announced: they never leave the building).
+- ``conversation.status_changed`` — the status of a conversation's ticket changed (a new
+  ticket counts as ``null`` → ``open``).
+
+``publish`` records the deliveries in the caller's transaction and enqueues them on commit, so a
+rolled-back change announces nothing.
+"""
+
+from typing import Any
+
+from xiaonuo.accounts import webhooks as accounts_webhooks
+from xiaonuo.desk.models import Message, Ticket
+
+
+def message_created(message: Message, *, ticket: Ticket | None) -> None:
+    accounts_webhooks.publish(
+        workspace_id=message.workspace_id,
+        event="message.created",
+        payload=message_payload(message, ticket=ticket),
+    )
+
+
+def status_changed(ticket: Ticket, *, old: str | None, new: str) -> None:
+    payload: dict[str, Any] = {
+        "conversation_id": ticket.conversation_id,
+        "ticket_id": ticket.pk,
+        "customer_id": ticket.customer_id,
+        "old_status": old,
+        "status": new,
+        "assignee_id": ticket.assignee_id,
+        "merged_into": ticket.merged_into_id,
+    }
+    accounts_webhooks.publish(
+        workspace_id=ticket.workspace_id, event="conversation.status_changed", payload=payload
+    )
+
+
+def message_payload(message: Message, *, ticket: Ticket | None) -> dict[str, Any]:
+    return {
+        "id": message.pk,
+        "conversation_id": message.conversation_id,
+        "ticket_id": message.ticket_id,
+        "customer_id": ticket.customer_id if ticket is not None else None,
+        "kind": message.kind,
+        "author": message.author_kind,
+        "staff_id": message.staff_id,
+        "text": message.text,
+        "created_at": message.created_at.isoformat(),
+    }

@@ -1,0 +1,79 @@
+"""The desk's use cases, one function each, imported by module name::
+
+    from xiaonuo.desk import services as desk_services
+    desk_services.reply_to_ticket(workspace=…, ticket_id=…, text=…, actor=…)
+
+The console, the API, channel adapters and jobs all call these; nothing else writes desk rows.
+Grouped by sub-domain in the modules of this package.
+"""
+
+from xiaonuo.desk.services.assignment import (
+    fill_free_capacity,
+    set_capacity,
+    set_presence,
+    update_desk_settings,
+)
+from xiaonuo.desk.services.canned import (
+    RenderedReply,
+    create_canned_reply,
+    delete_canned_reply,
+    render_canned_reply,
+    update_canned_reply,
+)
+from xiaonuo.desk.services.complaints import (
+    classify_complaint,
+    decide_compensation,
+    escalate_complaint,
+    offer_compensation,
+    open_complaint,
+    record_recovery,
+    resolve_complaint,
+)
+from xiaonuo.desk.services.messages import (
+    Received,
+    add_note,
+    push_message,
+    receive_message,
+    reply_to_ticket,
+)
+from xiaonuo.desk.services.reactions import erase_customer_desk_data, move_desk_to_survivor
+from xiaonuo.desk.services.tickets import (
+    assign_ticket,
+    close_solved_tickets,
+    merge_tickets,
+    open_ticket,
+    set_ticket_status,
+    update_ticket,
+)
+
+__all__ = [
+    "Received",
+    "RenderedReply",
+    "add_note",
+    "assign_ticket",
+    "classify_complaint",
+    "close_solved_tickets",
+    "create_canned_reply",
+    "decide_compensation",
+    "delete_canned_reply",
+    "erase_customer_desk_data",
+    "escalate_complaint",
+    "fill_free_capacity",
+    "merge_tickets",
+    "move_desk_to_survivor",
+    "offer_compensation",
+    "open_complaint",
+    "open_ticket",
+    "push_message",
+    "receive_message",
+    "record_recovery",
+    "render_canned_reply",
+    "reply_to_ticket",
+    "resolve_complaint",
+    "set_capacity",
+    "set_presence",
+    "set_ticket_status",
+    "update_canned_reply",
+    "update_desk_settings",
+    "update_ticket",
+]

@@ -1,0 +1,432 @@
+"""Messages in and out: the one entry point from every channel, agents' replies, internal notes."""
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from xiaonuo.accounts.models import Workspace
+from xiaonuo.accounts.services import Actor
+from xiaonuo.channels import outbound as channels_outbound
+from xiaonuo.channels import selectors as channels_selectors
+from xiaonuo.channels.exceptions import ChannelsError
+from xiaonuo.channels.inbound import InboundMessage
+from xiaonuo.channels.models import Channel
+from xiaonuo.customers import selectors as customers_selectors
+from xiaonuo.customers import services as customers_services
+from xiaonuo.customers.exceptions import CustomersError
+from xiaonuo.customers.identities import normalise
+from xiaonuo.customers.models import Customer, Identity, IdentityKind
+from xiaonuo.customers.services import CustomerChanges
+from xiaonuo.desk import notify
+from xiaonuo.desk import selectors as desk_selectors
+from xiaonuo.desk.exceptions import DeskError
+from xiaonuo.desk.models import (
+    SUBJECT_MAX_CHARS,
+    AuthorKind,
+    Conversation,
+    DeliveryStatus,
+    HistoryField,
+    Message,
+    MessageKind,
+    Ticket,
+    TicketStatus,
+)
+from xiaonuo.desk.services import _common, assignment
+from xiaonuo.desk.services._common import CUSTOMER, clean_text, lock_ticket, record, touch, who
+from xiaonuo.desk.services.tickets import check_transition, enter_status
+from xiaonuo.lib.errors import NotFound, ServiceError
+
+# Which identity names a person best, when a channel gives several: the company's own id first,
+# then WeChat's cross-app id, … and a browser's anonymous id last.
+_IDENTITY_ORDER = (
+    IdentityKind.EXTERNAL_ID,
+    IdentityKind.UNIONID,
+    IdentityKind.OPENID,
+    IdentityKind.PHONE,
+    IdentityKind.EMAIL,
+    IdentityKind.QQ,
+    IdentityKind.ANONYMOUS_ID,
+)
+
+
+@dataclass(frozen=True)
+class Received:
+    message: Message
+    conversation: Conversation
+    ticket: Ticket
+    duplicate: bool  # the channel delivered a message already stored; nothing was changed
+
+
+def receive_message(*, workspace: Workspace, inbound: InboundMessage) -> Received:
+    """Store a customer's message from any channel — the single entry point (DESIGN.md §3).
+
+    Finds or creates the customer by identity, finds or starts the conversation, joins the
+    conversation's ticket (reopening a solved or pending one) or opens a new ticket (a follow-up
+    when the last one is closed), assigns a new ticket when the workspace assigns
+    automatically, and announces ``message.created``. A redelivery with a known
+    ``external_id`` returns the stored message and changes nothing.
+
+    Everything is checked before anything is written; the writes are one transaction. The
+    customer's row is locked first, so two messages of one person are taken one after the other
+    (one conversation, one ticket), while different people's messages do not wait for each other.
+    """
+    text = clean_text(inbound.text)
+    channel = channels_selectors.get_channel(workspace=workspace, channel_id=inbound.channel_id)
+    if not channel.enabled:
+        raise ServiceError(
+            ChannelsError.CHANNEL_DISABLED, "This channel is switched off", status=409
+        )
+    identities = _normalised_identities(inbound.identities)
+    if inbound.conversation_id is None and not identities:
+        raise ServiceError(
+            DeskError.SENDER_UNKNOWN,
+            "An inbound message needs an identity of its sender or a conversation id",
+            status=422,
+        )
+    now = timezone.now()
+    with transaction.atomic():
+        conversation, customer = _find_thread(
+            workspace=workspace, channel=channel, inbound=inbound, identities=identities
+        )
+        if inbound.external_id:
+            known = _already_stored(channel=channel, customer=customer, inbound=inbound)
+            if known is not None:
+                return known
+        if inbound.customer_name.strip() and not customer.name:
+            customers_services.update_customer(
+                workspace=workspace,
+                customer_id=customer.pk,
+                changes=CustomerChanges(name=inbound.customer_name.strip()[:100]),
+            )
+        ticket, old_status = _ticket_for_inbound(
+            workspace=workspace, conversation=conversation, text=text, now=now
+        )
+        message = Message.objects.create(
+            workspace=workspace,
+            conversation=conversation,
+            ticket=ticket,
+            kind=MessageKind.INBOUND,
+            author_kind=AuthorKind.CUSTOMER,
+            text=text,
+            created_at=now,
+            external_id=inbound.external_id[:200],
+        )
+        Conversation.objects.filter(pk=conversation.pk).update(ticket=ticket, last_message_at=now)
+        conversation.ticket, conversation.last_message_at = ticket, now
+        notify.message_created(message, ticket=ticket)
+        if old_status != ticket.status:
+            notify.status_changed(ticket, old=old_status, new=ticket.status)
+    return Received(message=message, conversation=conversation, ticket=ticket, duplicate=False)
+
+
+def _normalised_identities(identities: Mapping[str, str]) -> dict[str, str]:
+    """kind → canonical value, in ``_IDENTITY_ORDER``; ``identity_invalid`` for a bad one."""
+    unknown = set(identities) - set(IdentityKind.values)
+    if unknown:
+        kind = sorted(unknown)[0]
+        raise ServiceError(
+            CustomersError.IDENTITY_INVALID, f"Unknown identity kind {kind!r}", field=kind
+        )
+    return {
+        kind: normalise(kind, identities[kind]) for kind in _IDENTITY_ORDER if identities.get(kind)
+    }
+
+
+def _find_thread(
+    *,
+    workspace: Workspace,
+    channel: Channel,
+    inbound: InboundMessage,
+    identities: dict[str, str],
+) -> tuple[Conversation, Customer]:
+    if inbound.conversation_id is not None:
+        conversation = Conversation.objects.filter(
+            workspace=workspace, pk=inbound.conversation_id, channel=channel
+        ).first()
+        if conversation is None:
+            raise desk_selectors.conversation_not_found()
+        customer_id = conversation.customer_id
+        # A widget visitor the site has just identified: link the identities (merging a
+        # customer already known by them into this one, as the identify API does).
+        for kind, value in identities.items():
+            customer_id = customers_services.link_identity(
+                workspace=workspace,
+                customer_id=customer_id,
+                kind=IdentityKind(kind),
+                value=value,
+                actor=Actor(),
+            )
+        customer = _lock_customer(workspace=workspace, customer_id=customer_id)
+        conversation.refresh_from_db()  # a merge above may have moved nothing, or this
+        return conversation, customer
+    customer = _lock_customer(
+        workspace=workspace, customer_id=_customer_for(workspace=workspace, identities=identities)
+    )
+    conversation = None
+    if not inbound.start_new:
+        conversation = (
+            Conversation.objects.filter(workspace=workspace, customer=customer, channel=channel)
+            .order_by("-id")
+            .first()
+        )
+    if conversation is None:
+        conversation = Conversation.objects.create(
+            workspace=workspace, channel=channel, customer=customer
+        )
+    return conversation, customer
+
+
+def _customer_for(*, workspace: Workspace, identities: dict[str, str]) -> int:
+    """The customer these identities name, created if none does; identities naming two
+    customers merge them into the one named by the best identity (``_IDENTITY_ORDER``)."""
+    owner: int | None = None
+    for kind, value in identities.items():
+        found = customers_selectors.find_customer_by_identity(
+            workspace=workspace, kind=kind, value=value
+        )
+        if found is not None:
+            owner = found.pk
+            break
+    if owner is None:
+        kind, value = next(iter(identities.items()))
+        # Race-safe: two first messages of one new person create one customer.
+        owner = customers_services.ensure_customers_for_identities(
+            workspace=workspace, kind=IdentityKind(kind), values=[value]
+        )[value]
+    for kind, value in identities.items():
+        owner = customers_services.link_identity(
+            workspace=workspace,
+            customer_id=owner,
+            kind=IdentityKind(kind),
+            value=value,
+            actor=Actor(),
+        )
+    return owner
+
+
+def _lock_customer(*, workspace: Workspace, customer_id: int) -> Customer:
+    try:
+        return customers_selectors.get_customer(
+            workspace=workspace, customer_id=customer_id, for_update=True
+        )
+    except NotFound as exc:
+        # Merged into another between the look-up and the lock: the survivor is this person.
+        survivor = exc.details.get("merged_into")
+        if exc.code != CustomersError.CUSTOMER_MERGED or survivor is None:
+            raise
+        return customers_selectors.get_customer(
+            workspace=workspace, customer_id=int(str(survivor)), for_update=True
+        )
+
+
+def _already_stored(
+    *, channel: Channel, customer: Customer, inbound: InboundMessage
+) -> Received | None:
+    conversations = Conversation.objects.filter(customer=customer, channel=channel)
+    message = (
+        Message.objects.filter(
+            conversation__in=conversations, external_id=inbound.external_id[:200]
+        )
+        .select_related("conversation", "ticket")
+        .first()
+    )
+    if message is None or message.conversation is None or message.ticket is None:
+        return None
+    return Received(
+        message=message, conversation=message.conversation, ticket=message.ticket, duplicate=True
+    )
+
+
+def _ticket_for_inbound(
+    *, workspace: Workspace, conversation: Conversation, text: str, now: datetime
+) -> tuple[Ticket, str | None]:
+    """The ticket a customer message joins, and its status before (None for a new ticket)."""
+    current = (
+        lock_ticket(workspace=workspace, ticket_id=conversation.ticket_id)
+        if conversation.ticket_id is not None
+        else None
+    )
+    if current is None or current.status == TicketStatus.CLOSED:
+        ticket = Ticket.objects.create(
+            workspace=workspace,
+            customer_id=conversation.customer_id,
+            conversation=conversation,
+            channel_id=conversation.channel_id,
+            subject=subject_from(text),
+            last_activity_at=now,
+            waiting_since=now,
+            follow_up_of=current,
+        )
+        record(ticket, field=HistoryField.STATUS, old=None, new=TicketStatus.OPEN, by=CUSTOMER)
+        # A ticket nobody else can see yet: assigning it now cannot deadlock with the
+        # assignment job (docs/decisions/0006-desk-model.md, "Locks").
+        assignment.assign_new_ticket(workspace=workspace, ticket=ticket)
+        return ticket, None
+    old = current.status
+    if old != TicketStatus.OPEN:
+        enter_status(current, TicketStatus.OPEN, now=now)
+        record(current, field=HistoryField.STATUS, old=old, new=TicketStatus.OPEN, by=CUSTOMER)
+        if current.assignee_id is None:
+            assignment.fill_free_capacity_on_commit(workspace_id=workspace.pk)
+    if current.waiting_since is None:
+        current.waiting_since = now
+    touch(current, now=now)
+    _common.save_ticket(current)
+    return current, old
+
+
+def subject_from(text: str) -> str:
+    """A ticket's subject from its first message: the first line, shortened."""
+    first_line = text.strip().splitlines()[0] if text.strip() else ""
+    if len(first_line) > 60:
+        return first_line[:59] + "…"
+    return first_line[:SUBJECT_MAX_CHARS]
+
+
+# --- Replies and notes -----------------------------------------------------------------------
+
+
+def reply_to_ticket(
+    *,
+    workspace: Workspace,
+    ticket_id: int,
+    text: str,
+    actor: Actor,
+    status: str | None = None,
+    sent_despite_tone_warning: bool = False,
+    tone_findings: Sequence[Mapping[str, Any]] = (),
+) -> Message:
+    """An agent's (or Xiaonuo's) reply to the customer, through the ticket's conversation.
+
+    ``status`` is the ticket's status after the reply; by default an OPEN ticket becomes
+    PENDING (answered, waiting on the customer) and other statuses stay. An unassigned ticket is
+    assigned to the staff member who answers it. Closed tickets refuse with ``ticket_closed``.
+
+    The tone check (``nlp.tone``) runs before this, in the console and the API: when it warned
+    and the agent sends anyway, pass ``sent_despite_tone_warning`` and its findings; both are
+    recorded on the message.
+    """
+    text = clean_text(text)
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = lock_ticket(workspace=workspace, ticket_id=ticket_id)
+        _common.refuse_if_closed(ticket)
+        if ticket.conversation_id is None:
+            raise ServiceError(
+                DeskError.TICKET_HAS_NO_CONVERSATION,
+                "This ticket has no conversation to reply through; add a note instead",
+                status=409,
+            )
+        channel = (
+            Conversation.objects.select_related("channel").get(pk=ticket.conversation_id).channel
+        )
+        push = channels_outbound.requires_push(channel)
+        old = ticket.status
+        new = status or (TicketStatus.PENDING if old == TicketStatus.OPEN else old)
+        if new != old:
+            check_transition(ticket, new)
+        by = who(actor)
+        message = Message.objects.create(
+            workspace=workspace,
+            conversation_id=ticket.conversation_id,
+            ticket=ticket,
+            kind=MessageKind.OUTBOUND,
+            author_kind=by.kind,
+            staff=actor.user,
+            text=text,
+            created_at=now,
+            delivery_status=DeliveryStatus.PENDING if push else DeliveryStatus.DELIVERED,
+            sent_despite_tone_warning=sent_despite_tone_warning,
+            tone_findings=[dict(f) for f in tone_findings],
+        )
+        if ticket.assignee_id is None and actor.user is not None:
+            record(ticket, field=HistoryField.ASSIGNEE, old=None, new=actor.user.pk, by=by, now=now)
+            ticket.assignee = actor.user
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        ticket.waiting_since = None
+        if new != old:
+            enter_status(ticket, new, now=now)
+            record(ticket, field=HistoryField.STATUS, old=old, new=new, by=by, now=now)
+        touch(ticket, now=now)
+        _common.save_ticket(ticket)
+        Conversation.objects.filter(pk=ticket.conversation_id).update(last_message_at=now)
+        notify.message_created(message, ticket=ticket)
+        if new != old:
+            notify.status_changed(ticket, old=old, new=new)
+            if old == TicketStatus.OPEN:
+                assignment.fill_free_capacity_on_commit(workspace_id=workspace.pk)
+        if push:
+            _push_on_commit(message.pk)
+    return message
+
+
+def _push_on_commit(message_id: int) -> None:
+    from xiaonuo.desk import tasks as desk_tasks  # the task module imports these services
+
+    transaction.on_commit(lambda: desk_tasks.push_message(message_id))
+
+
+def add_note(*, workspace: Workspace, ticket_id: int, text: str, actor: Actor) -> Message:
+    """An internal note: staff only, never shown to the customer or sent through a channel."""
+    text = clean_text(text)
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = lock_ticket(workspace=workspace, ticket_id=ticket_id)
+        _common.refuse_if_closed(ticket)
+        message = Message.objects.create(
+            workspace=workspace,
+            conversation_id=ticket.conversation_id,
+            ticket=ticket,
+            kind=MessageKind.NOTE,
+            author_kind=who(actor).kind,
+            staff=actor.user,
+            text=text,
+            created_at=now,
+        )
+        touch(ticket, now=now)
+        _common.save_ticket(ticket)
+    return message
+
+
+def push_message(*, message_id: int) -> str:
+    """Deliver a pending reply through a pushing channel (WeChat …) and record the outcome.
+    Idempotent: only a PENDING message is sent, claimed by a conditional UPDATE."""
+    message = Message.objects.filter(pk=message_id).select_related("conversation").first()
+    if message is None or message.conversation is None:
+        return "gone"
+    # A job delivered twice sends once: only the run that moves PENDING → SENDING sends.
+    claimed = Message.objects.filter(pk=message_id, delivery_status=DeliveryStatus.PENDING).update(
+        delivery_status=DeliveryStatus.SENDING
+    )
+    if claimed != 1:
+        return "not pending"
+    channel = Channel.objects.get(pk=message.conversation.channel_id)
+    recipient = dict(
+        Identity.objects.filter(customer_id=message.conversation.customer_id)
+        .order_by("id")
+        .values_list("kind", "value")
+    )
+    try:
+        channels_outbound.push(
+            channel=channel,
+            message=channels_outbound.OutboundMessage(
+                message_id=message.pk,
+                conversation_id=message.conversation.pk,
+                text=message.text,
+                recipient=recipient,
+            ),
+        )
+    except channels_outbound.DeliveryFailed as exc:
+        Message.objects.filter(pk=message_id).update(
+            delivery_status=DeliveryStatus.FAILED, delivery_error=exc.message[:200]
+        )
+        return "failed"
+    Message.objects.filter(pk=message_id).update(
+        delivery_status=DeliveryStatus.DELIVERED, delivery_error=""
+    )
+    return "delivered"
