@@ -4,12 +4,15 @@ idempotent delivery ids, and nothing sent for a transaction that rolled back."""
 import hashlib
 import hmac
 import json
+import signal
 import time
 from datetime import timedelta
 
 import pytest
-from django.db import transaction
+from django.db import connections, transaction
 from django.utils import timezone
+from huey.contrib.djhuey import HUEY
+from huey.storage import MemoryStorage
 
 from xiaonuo.accounts import webhooks
 from xiaonuo.accounts.models import (
@@ -20,6 +23,7 @@ from xiaonuo.accounts.models import (
     WebhookError,
 )
 from xiaonuo.accounts.services import Actor
+from xiaonuo.accounts.tests.processes import wait_for
 from xiaonuo.accounts.tests.webhook_receiver import closed_port_url
 
 pytestmark = pytest.mark.django_db
@@ -371,3 +375,57 @@ def test_old_finished_deliveries_are_purged_and_pending_ones_kept(
     assert set(WebhookDelivery.objects.values_list("endpoint_id", flat=True)) == {down.pk}
     assert not WebhookAttempt.objects.filter(delivery__endpoint=ok).exists()
     assert webhooks.purge_old_deliveries(now=later) == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_hanging_receiver_holds_up_neither_the_publisher_nor_other_deliveries(
+    cast, receiver, settings, monkeypatch
+):
+    # Given two endpoints, one that hangs for 5 s (the sender waits 2 s) and one that answers,
+    # and a real Huey consumer with two worker threads over an in-memory queue
+    settings.WEBHOOKS_TIMEOUT_SECONDS = 2.0
+    receiver.slow_seconds = 5.0
+    slow, _ = _endpoint(cast, receiver.url("/slow"))
+    fast, _ = _endpoint(cast, receiver.url("/ok"))
+    monkeypatch.setattr(HUEY, "storage", MemoryStorage(name="webhooks-hanging-test"))
+    monkeypatch.setattr(HUEY, "_immediate", False)
+    handlers = {
+        sig: signal.getsignal(sig) for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    }
+    # Worker threads keep their database connections; PostgreSQL cannot drop the test database
+    # while they are open.
+    HUEY.on_shutdown(name="close_webhook_test_connections")(connections.close_all)
+    consumer = HUEY.create_consumer(
+        workers=2, worker_type="thread", periodic=False, initial_delay=0.02, max_delay=0.05
+    )
+    consumer.start()
+    try:
+        # When a message is published and the publisher's transaction commits
+        started = time.monotonic()
+        with transaction.atomic():
+            webhooks.publish(workspace_id=cast.shop.pk, event="message.created", payload=MESSAGE)
+        publisher_waited = time.monotonic() - started
+
+        # Then the publisher did not wait for any receiver
+        assert publisher_waited < 0.5
+        # And the answering endpoint got its event while the other still hangs
+        wait_for(
+            lambda: _delivery(fast).status == WebhookDeliveryStatus.SUCCEEDED,
+            timeout=10,
+            what="the fast delivery",
+        )
+        assert time.monotonic() - started < 1.8
+        assert _delivery(slow).completed_at is None and _delivery(slow).last_error == ""
+        # And the hanging one was cut off at the timeout, to be retried later
+        wait_for(
+            lambda: _delivery(slow).last_error == WebhookError.TIMEOUT,
+            timeout=10,
+            what="the slow delivery's timeout",
+        )
+        assert _delivery(slow).status == WebhookDeliveryStatus.PENDING
+        assert 1900 <= _delivery(slow).last_duration_ms < 4000
+    finally:
+        consumer.stop(graceful=True)
+        HUEY.unregister_on_shutdown(name="close_webhook_test_connections")
+        for sig, handler in handlers.items():
+            signal.signal(sig, handler)
