@@ -168,11 +168,7 @@ def ensure_customers_for_identities(
     wanted = set(values)
     if not wanted:
         return {}
-    found = dict(
-        Identity.objects.filter(workspace=workspace, kind=kind, value__in=wanted).values_list(
-            "value", "customer_id"
-        )
-    )
+    found = _owners_of(workspace=workspace, kind=kind, values=wanted)
     missing = sorted(wanted - found.keys())
     if missing:
         created = _create_blank_customers(workspace=workspace, count=len(missing))
@@ -183,15 +179,29 @@ def ensure_customers_for_identities(
         )
         owners = dict(zip(missing, created, strict=True))
         if inserted != len(missing):
-            owners = dict(
-                Identity.objects.filter(
-                    workspace=workspace, kind=kind, value__in=missing
-                ).values_list("value", "customer_id")
-            )
+            owners = _owners_of(workspace=workspace, kind=kind, values=missing)
             losers = [c for c, v in zip(created, missing, strict=True) if owners[v] != c]
             Customer.objects.filter(workspace=workspace, pk__in=losers).delete()
         found.update(owners)
     return found
+
+
+def _owners_of(*, workspace: Workspace, kind: str, values: Iterable[str]) -> dict[str, int]:
+    """Customer id per identity value that exists. On PostgreSQL the values go in as one array
+    (``= ANY(%s)``): an IN list of 20,000 parameters took 0.5 s to plan and bind."""
+    if connection.vendor != "postgresql":
+        return dict(
+            Identity.objects.filter(workspace=workspace, kind=kind, value__in=values).values_list(
+                "value", "customer_id"
+            )
+        )
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT value, customer_id FROM {Identity._meta.db_table} "  # noqa: S608 - model name
+            "WHERE workspace_id = %s AND kind = %s AND value = ANY(%s)",
+            [workspace.pk, kind, list(values)],
+        )
+        return dict(cursor.fetchall())
 
 
 def _create_blank_customers(*, workspace: Workspace, count: int) -> list[int]:
@@ -229,19 +239,25 @@ def _create_blank_customers(*, workspace: Workspace, count: int) -> list[int]:
 def _insert_identities_ignoring_taken(*, rows: list[tuple[int, int, str, str]]) -> int:
     """Insert (workspace_id, customer_id, kind, value) rows; a value already taken is skipped.
     Returns how many were inserted, or -1 if the driver cannot tell."""
+    if not rows:
+        return 0
     table = Identity._meta.db_table
-    verb, tail = (
-        ("INSERT OR IGNORE", "")
-        if connection.vendor == "sqlite"
-        else ("INSERT", " ON CONFLICT DO NOTHING")
-    )
-    sql = (
-        f"{verb} INTO {table} (workspace_id, customer_id, kind, value, created_at) "  # noqa: S608
-        f"VALUES (%s, %s, %s, %s, %s){tail}"
-    )
     now = connection.ops.adapt_datetimefield_value(timezone.now())
+    columns = "workspace_id, customer_id, kind, value, created_at"
     with connection.cursor() as cursor:
-        cursor.executemany(sql, [(*row, now) for row in rows])
+        if connection.vendor == "postgresql":
+            # One statement over arrays: executemany sent 20,000 INSERTs (1.2 s), this 0.1 s.
+            cursor.execute(
+                f"INSERT INTO {table} ({columns}) "  # noqa: S608 - model names
+                "SELECT w, c, k, v, %s FROM unnest(%s::bigint[], %s::bigint[], %s::text[], "
+                "%s::text[]) AS r(w, c, k, v) ON CONFLICT DO NOTHING",
+                [now, *(list(column) for column in zip(*rows, strict=True))],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT OR IGNORE INTO {table} ({columns}) VALUES (%s, %s, %s, %s, %s)",  # noqa: S608
+                [(*row, now) for row in rows],
+            )
         return cursor.rowcount
 
 
