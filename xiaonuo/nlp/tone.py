@@ -53,6 +53,7 @@ _SHORT_ENTRY = 2
 _SUGGESTION_SEPARATORS = ("=>", "→")
 # Said when every clause of a draft was removed (e.g. the whole reply was an insult).
 _EMPTY_FALLBACK = "请问还有什么可以帮您？"
+_WORKSPACE = "workspace"  # the rule name reported for a workspace word list
 _BREAK_CHARS = frozenset("。.!?！？\n\r｡,，、;；:：…")
 _QUOTES = re.compile(r"“[^”]{0,120}”|「[^」]{0,120}」|『[^』]{0,120}』|‘[^’]{0,120}’|\"[^\"]{0,120}\"")
 
@@ -206,7 +207,7 @@ def _candidates(view: CompactText, lexicon: _CompiledLexicon):
             entry = lexicon.entries[key]
             yield _Candidate(
                 kind=entry.kind,
-                rule="workspace",
+                rule=_WORKSPACE,
                 start=start,
                 end=end,
                 explanation=str(WORKSPACE_EXPLANATIONS[entry.kind]),
@@ -298,13 +299,19 @@ def _whole_words(view: CompactText, start: int, end: int, words: frozenset[str])
 
 def _deduplicate(candidates: list[_Candidate]) -> list[_Candidate]:
     """Drop a candidate inside another of the same kind (one complaint per phrase)."""
-    ordered = sorted(candidates, key=lambda c: (c.start, -c.end))
+    ordered = sorted(candidates, key=_priority)
     kept: list[_Candidate] = []
     for c in ordered:
         if any(k.kind == c.kind and k.start <= c.start and c.end <= k.end for k in kept):
             continue
         kept.append(c)
     return kept
+
+
+def _priority(c: _Candidate) -> tuple[int, int, int]:
+    # Leftmost, then longest; on the same span a workspace's own entry first (the company's
+    # wording beats ours).
+    return c.start, -c.end, 0 if c.rule == _WORKSPACE else 1
 
 
 def _finding(view: CompactText, candidate: _Candidate) -> ToneFinding:
@@ -356,7 +363,7 @@ def _gentler(text: str, findings: list[ToneFinding]) -> str:
     it. After a rude or dismissive span, "！" or "？！" becomes "。": the heat goes too."""
     parts: list[str] = []
     cursor = 0
-    for f in sorted(findings, key=lambda f: (f.start, -f.end)):
+    for f in findings:  # in priority order (see _priority)
         if f.start < cursor:
             continue  # inside a span already replaced
         parts.append(text[cursor : f.start])

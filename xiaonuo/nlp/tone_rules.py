@@ -301,7 +301,11 @@ RULES: tuple[ToneRule, ...] = (
         kind=ToneKind.RUDE,
         pattern=_re(
             r"怪{YOU}自己",
-            r"(?:都是|是|这是|那是)?{YOU}自?己?(?:的问题|的错|的责任|操作不当|没看清楚?|不看清楚?|用错了?|弄坏的?)(?!吗)",
+            # 您的问题 alone is how every polite reply starts (关于您的问题…): only "it is your
+            # fault" counts, or 你自己 + a fault.
+            r"(?:都是|是|这是|那是){YOU}自?己?(?:的问题|的错|的责任)(?!吗)",
+            r"{YOU}自己(?:的问题|的错|的责任)(?!吗)",
+            r"{YOU}自?己?(?:操作不当|没看清楚?|不看清楚?|用错了?|弄坏的?)(?!吗)",
             r"谁让{YOU}",
         ),
         explanation=_("把责任归咎于顾客，容易激化矛盾。"),
