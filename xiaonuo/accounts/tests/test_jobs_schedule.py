@@ -70,3 +70,14 @@ def test_the_heartbeat_records_which_process_beat_and_when() -> None:
     assert HUEY.get(health.HEARTBEAT_KEY, peek=True) == beat
     assert beat["pid"] > 0
     assert abs(timezone.now() - datetime.fromisoformat(beat["at"])) < timedelta(seconds=5)
+
+
+def test_the_schedule_sweeps_due_webhooks_every_minute_and_purges_old_deliveries_daily() -> None:
+    names = {type(job).__name__ for job in HUEY._registry.periodic_tasks}
+    assert {"send_due_webhooks", "purge_old_webhook_deliveries"} <= names
+    sweep = schedule.send_due_webhooks.task_class()
+    purge = schedule.purge_old_webhook_deliveries.task_class()
+    any_minute = datetime(2026, 1, 1, 3, 7)
+    assert sweep.validate_datetime(any_minute)
+    assert purge.validate_datetime(datetime(2026, 1, 1, 20, 20))
+    assert not purge.validate_datetime(any_minute)
