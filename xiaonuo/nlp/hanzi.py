@@ -63,7 +63,7 @@ _PAIRS = """
 
 T2S: dict[str, str] = {}
 for _pair in _PAIRS.split():
-    _traditional, _simplified = _pair
+    _traditional, _simplified = _pair[0], _pair[1]
     T2S[_traditional] = _simplified
 # Identity pairs written for readability (庄庄, 阪阪) would only waste a lookup.
 T2S = {t: s for t, s in T2S.items() if t != s}

@@ -25,15 +25,21 @@ from django.utils.translation import gettext_lazy as _
 
 
 class ToneKind(StrEnum):
-    RUDE = "rude"  # insults, impatience, blaming the customer, profanity
-    DISMISSIVE = "dismissive"  # brushing the customer off: 爱买不买, 不关我事, 你自己看说明
-    FORBIDDEN_PROMISE = "forbidden_promise"  # a promise the agent may not make (delivery dates, compensation)
-    SENSITIVE = "sensitive"  # never in writing: credentials, off-platform deals, slurs, ad-law claims
+    # insults, impatience, blaming the customer, profanity
+    RUDE = "rude"
+    # brushing the customer off: 爱买不买, 不关我事, 你自己看说明
+    DISMISSIVE = "dismissive"
+    # a promise the agent may not make (exact delivery dates, compensation)
+    FORBIDDEN_PROMISE = "forbidden_promise"
+    # never in writing: credential requests, off-platform deals, slurs, ad-law claims
+    SENSITIVE = "sensitive"
 
 
 class Scope(StrEnum):
-    PHRASE = "phrase"  # the suggestion replaces the matched words
-    CLAUSE = "clause"  # the suggestion replaces the whole clause (the words cannot be swapped in place)
+    # the suggestion replaces the matched words
+    PHRASE = "phrase"
+    # the suggestion replaces the whole clause (the words cannot be swapped in place)
+    CLAUSE = "clause"
 
 
 Suggest = str | Callable[[re.Match[str]], str]
@@ -193,7 +199,12 @@ RULES: tuple[ToneRule, ...] = (
         ),
         explanation=_("“百分之百”“包治好”等绝对化承诺无法兑现，也可能违反广告法。"),
         suggest=_by_text(
-            {"治": "效果因人而异", "效": "效果因人而异", "瘦": "效果因人而异", "白": "效果因人而异"},
+            {
+                "治": "效果因人而异",
+                "效": "效果因人而异",
+                "瘦": "效果因人而异",
+                "白": "效果因人而异",
+            },
             "我们会尽全力为您处理好",
         ),
         unless_before=_NOT_A_PROMISE,
@@ -321,7 +332,10 @@ RULES: tuple[ToneRule, ...] = (
         ),
         explanation=_("嘲讽顾客的消费能力或使用能力，是严重的冒犯。"),
         suggest=_by_text(
-            {"不懂": "使用上有任何问题我都可以为您讲解", "不会": "使用上有任何问题我都可以为您讲解"},
+            {
+                "不懂": "使用上有任何问题我都可以为您讲解",
+                "不会": "使用上有任何问题我都可以为您讲解",
+            },
             "我们也有其他价位的款式，我可以为您推荐",
         ),
     ),
@@ -401,7 +415,12 @@ RULES: tuple[ToneRule, ...] = (
         ),
         explanation=_("推卸责任的说法会让顾客觉得没人管，容易升级为投诉。"),
         suggest=_by_text(
-            {"管": "这个问题我帮您转给负责的同事跟进", "问题": "我们先帮您查明原因", "责任": "我们先帮您查明原因", "错": "我们先帮您查明原因"},
+            {
+                "管": "这个问题我帮您转给负责的同事跟进",
+                "问题": "我们先帮您查明原因",
+                "责任": "我们先帮您查明原因",
+                "错": "我们先帮您查明原因",
+            },
             "这个问题我来帮您协调处理",
         ),
         unless_before=_re(r"如果|若是|只要|假如|要是|确认|核实|是否"),
@@ -447,9 +466,7 @@ RULES: tuple[ToneRule, ...] = (
     ToneRule(
         name="i_dont_know",
         kind=ToneKind.DISMISSIVE,
-        pattern=_re(
-            r"{S}(?:这个|这|那)?我也?不太?(?:知道|清楚)了?{E}", r"{S}(?:我哪|谁)知道{E}"
-        ),
+        pattern=_re(r"{S}(?:这个|这|那)?我也?不太?(?:知道|清楚)了?{E}", r"{S}(?:我哪|谁)知道{E}"),
         explanation=_("直接说“不知道”显得不负责任，应该承诺去确认。"),
         suggest="这个问题我帮您确认一下，稍后给您答复",
     ),

@@ -11,7 +11,12 @@ def test_it_cuts_chinese_into_words():
 
 def test_extra_words_are_kept_whole_for_that_call_only():
     assert "茶语小铺" not in segment.cut("我们比茶语小铺便宜")
-    assert segment.cut("我们比茶语小铺便宜", words=["茶语小铺"]) == ["我们", "比", "茶语小铺", "便宜"]
+    assert segment.cut("我们比茶语小铺便宜", words=["茶语小铺"]) == [
+        "我们",
+        "比",
+        "茶语小铺",
+        "便宜",
+    ]
     # The next caller, without the words, sees the shared dictionary untouched.
     assert "茶语小铺" not in segment.cut("我们比茶语小铺便宜")
 

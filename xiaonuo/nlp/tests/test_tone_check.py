@@ -40,7 +40,16 @@ def test_dismissive_phrases_and_their_variants_are_flagged(draft):
 
 @pytest.mark.parametrize(
     "draft",
-    ["你听不懂吗", "你聽不懂嗎？", "你 听 不 懂 吗", "说了多少遍了", "说了多少遍了！", "我都說了三遍了", "你给我滚", "滚！"],
+    [
+        "你听不懂吗",
+        "你聽不懂嗎？",
+        "你 听 不 懂 吗",
+        "说了多少遍了",
+        "说了多少遍了！",
+        "我都說了三遍了",
+        "你给我滚",
+        "滚！",
+    ],
 )
 def test_rude_phrases_and_their_variants_are_flagged(draft):
     assert kinds(draft) == ["rude"]
@@ -131,13 +140,13 @@ def test_sensitive_requests_are_flagged_and_replaced_clause_wide():
     (finding,) = report.findings
     assert finding.kind == "sensitive"
     assert finding.text == "麻烦把验证码发给我"
-    assert report.gentler == "您好，为了您的账户安全，请不要向任何人透露验证码或密码，我帮您改地址。"
+    assert (
+        report.gentler == "您好，为了您的账户安全，请不要向任何人透露验证码或密码，我帮您改地址。"
+    )
 
 
 def test_a_workspace_word_list_is_matched_at_check_time_with_variants():
-    lexicon = ToneLexicon(
-        rude=("你懂个屁",), forbidden_promises=("免单",), sensitive=("内部价",)
-    )
+    lexicon = ToneLexicon(rude=("你懂个屁",), forbidden_promises=("免单",), sensitive=("内部价",))
     assert kinds("这单给您免单。", lexicon) == ["forbidden_promise"]
     assert kinds("這是內部價哦", lexicon) == ["sensitive"]
     assert kinds("你 懂 個 屁 啊", lexicon) == ["rude"]
