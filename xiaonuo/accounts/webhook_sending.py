@@ -111,6 +111,8 @@ def post(*, url: str, secret: str, event: str, delivery_id: str, body: bytes) ->
         "Host": parts.netloc.rsplit("@", 1)[-1],
         "Content-Type": "application/json",
         "User-Agent": USER_AGENT,
+        # The excerpt is read raw: a compressed answer could expand to anything in one chunk.
+        "Accept-Encoding": "identity",
         "X-Xiaonuo-Event": event,
         "X-Xiaonuo-Delivery": delivery_id,
         "X-Xiaonuo-Timestamp": timestamp,
@@ -204,7 +206,7 @@ def _netloc(address: IPAddress, port: int | None) -> str:
 
 def _read_excerpt(response: httpx.Response) -> str:
     received = b""
-    for chunk in response.iter_bytes():
+    for chunk in response.iter_raw():
         received += chunk
         if len(received) >= EXCERPT_BYTES:
             break

@@ -77,7 +77,8 @@ def test_the_schedule_sweeps_due_webhooks_every_minute_and_purges_old_deliveries
     assert {"send_due_webhooks", "purge_old_webhook_deliveries"} <= names
     sweep = schedule.send_due_webhooks.task_class()
     purge = schedule.purge_old_webhook_deliveries.task_class()
-    any_minute = datetime(2026, 1, 1, 3, 7)
+    # Huey matches crontabs against naive UTC times.
+    any_minute = datetime(2026, 1, 1, 3, 7)  # noqa: DTZ001
     assert sweep.validate_datetime(any_minute)
-    assert purge.validate_datetime(datetime(2026, 1, 1, 20, 20))
+    assert purge.validate_datetime(datetime(2026, 1, 1, 20, 20))  # noqa: DTZ001
     assert not purge.validate_datetime(any_minute)

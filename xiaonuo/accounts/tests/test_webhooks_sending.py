@@ -5,6 +5,7 @@ import hashlib
 import hmac
 import json
 import signal
+import subprocess
 import time
 from datetime import timedelta
 
@@ -24,7 +25,7 @@ from xiaonuo.accounts.models import (
 )
 from xiaonuo.accounts.services import Actor
 from xiaonuo.accounts.tests.processes import wait_for
-from xiaonuo.accounts.tests.webhook_receiver import closed_port_url
+from xiaonuo.accounts.tests.webhook_receiver import Receiver, closed_port_url
 
 pytestmark = pytest.mark.django_db
 MESSAGE = {"conversation_id": 7, "message": {"id": 41, "text": "你好，<b>请问</b>发货了吗？"}}
@@ -429,3 +430,54 @@ def test_a_hanging_receiver_holds_up_neither_the_publisher_nor_other_deliveries(
         HUEY.unregister_on_shutdown(name="close_webhook_test_connections")
         for sig, handler in handlers.items():
             signal.signal(sig, handler)
+
+
+def _self_signed(tmp_path, name: str) -> tuple[str, str]:
+    cert, key = tmp_path / f"{name}.pem", tmp_path / f"{name}.key"
+    subprocess.run(
+        ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1"]
+        + ["-subj", f"/CN={name}", "-addext", f"subjectAltName=DNS:{name}"]
+        + ["-keyout", str(key), "-out", str(cert)],
+        check=True,
+        capture_output=True,
+    )
+    return str(cert), str(key)
+
+
+@pytest.mark.parametrize("certificate_for,delivered", [("localhost", True), ("evil.test", False)])
+def test_https_goes_to_the_checked_address_and_still_verifies_the_certificate_for_the_name(
+    cast,
+    settings,
+    tmp_path,
+    monkeypatch,
+    django_capture_on_commit_callbacks,
+    certificate_for,
+    delivered,
+):
+    # Given an HTTPS receiver on 127.0.0.1 whose certificate (trusted here) names `certificate_for`,
+    # and an endpoint addressed by the host name "localhost"
+    settings.WEBHOOKS_ALLOW_PRIVATE_TARGETS = True
+    cert, key = _self_signed(tmp_path, certificate_for)
+    monkeypatch.setenv("SSL_CERT_FILE", cert)
+    server = Receiver(tls=(cert, key))
+    try:
+        endpoint, _ = _endpoint(cast, server.url("/ok", host="localhost"))
+
+        # When a message is published
+        _publish(django_capture_on_commit_callbacks, cast)
+
+        # Then the request reached the address checked for "localhost" only if the certificate
+        # matches the name: TLS is verified against the host name, not the pinned address
+        delivery = _delivery(endpoint)
+        if delivered:
+            assert delivery.status == WebhookDeliveryStatus.SUCCEEDED
+            (request,) = server.requests
+            assert request.headers["host"] == f"localhost:{server.port}"
+        else:
+            assert (delivery.status, delivery.last_error) == ("pending", WebhookError.CONNECT)
+            assert (
+                "certificate" in WebhookAttempt.objects.get(delivery=delivery).error_detail.lower()
+            )
+            assert server.requests == []
+    finally:
+        server.close()

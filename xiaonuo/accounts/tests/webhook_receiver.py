@@ -14,6 +14,7 @@ Every request is recorded with its headers and body, in order.
 """
 
 import socket
+import ssl
 import threading
 import time
 from dataclasses import dataclass
@@ -30,7 +31,8 @@ class Received:
 
 
 class Receiver:
-    def __init__(self, *, slow_seconds: float = 3.0) -> None:
+    def __init__(self, *, slow_seconds: float = 3.0, tls: tuple[str, str] | None = None) -> None:
+        """``tls``: (certificate file, key file) to serve HTTPS instead of HTTP."""
         self.requests: list[Received] = []
         self.slow_seconds = slow_seconds
         self._counts: dict[str, int] = {}
@@ -38,14 +40,20 @@ class Receiver:
         self._released = threading.Event()  # ends slow answers early when the test is over
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), _handler_for(self))
         self.server.daemon_threads = True
+        self.scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            self.scheme = "https"
         self.port = self.server.server_address[1]
         self._thread = threading.Thread(
             target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
         )
         self._thread.start()
 
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
+    def url(self, path: str, *, host: str = "127.0.0.1") -> str:
+        return f"{self.scheme}://{host}:{self.port}{path}"
 
     def to(self, path: str) -> list[Received]:
         return [request for request in self.requests if request.path == path]
