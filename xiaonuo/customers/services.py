@@ -4,6 +4,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import orjson
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
@@ -187,19 +188,20 @@ def ensure_customers_for_identities(
 
 
 def _owners_of(*, workspace: Workspace, kind: str, values: Iterable[str]) -> dict[str, int]:
-    """Customer id per identity value that exists. On PostgreSQL the values go in as one array
-    (``= ANY(%s)``): an IN list of 20,000 parameters took 0.5 s to plan and bind."""
-    if connection.vendor != "postgresql":
-        return dict(
-            Identity.objects.filter(workspace=workspace, kind=kind, value__in=values).values_list(
-                "value", "customer_id"
-            )
-        )
+    """Customer id per identity value that exists. The values go in as one parameter (an array
+    on PostgreSQL, a JSON list on SQLite): binding an IN list of 20,000 parameters took 0.1 s on
+    SQLite and 0.5 s on PostgreSQL."""
+    table = Identity._meta.db_table
+    if connection.vendor == "postgresql":
+        where, values_param = "value = ANY(%s)", list(values)
+    else:
+        where = "value IN (SELECT value FROM json_each(%s))"
+        values_param = orjson.dumps(list(values)).decode()  # type: ignore[assignment]
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT value, customer_id FROM {Identity._meta.db_table} "  # noqa: S608 - model name
-            "WHERE workspace_id = %s AND kind = %s AND value = ANY(%s)",
-            [workspace.pk, kind, list(values)],
+            f"SELECT value, customer_id FROM {table} "  # noqa: S608 - model name
+            f"WHERE workspace_id = %s AND kind = %s AND {where}",
+            [workspace.pk, kind, values_param],
         )
         return dict(cursor.fetchall())
 

@@ -55,7 +55,7 @@ def import_event_file(
         if identifies:
             applied = bulk.bulk_load_events(workspace=workspace, rows=identifies)
             result.loaded, result.duplicates = applied.loaded, applied.duplicates
-        _stage_tracks(con)
+        track_lines = _stage_tracks(con)
         _resolve_customers(con, workspace)
         with lake.write_lock(workspace.pk):
             _drop_stored(con, workspace)
@@ -70,7 +70,7 @@ def import_event_file(
                 raise
         loaded = sum(f.rows for f in files)
         result.loaded += loaded
-        result.duplicates += _count(con, "tracks") - loaded
+        result.duplicates += track_lines - loaded
         return result
     finally:
         con.close()
@@ -352,10 +352,12 @@ def _identify_rows(con: duckdb.DuckDBPyConnection, format: str) -> list[bulk.Eve
 # --- Loading ----------------------------------------------------------------------------------
 
 
-def _stage_tracks(con: duckdb.DuckDBPyConnection) -> None:
+def _stage_tracks(con: duckdb.DuckDBPyConnection) -> int:
+    """Table ``unique_tracks``: the track lines as lake rows, a message id repeated in the file
+    once (the first line wins). Returns how many track lines the file has."""
     con.execute(
         """
-        CREATE TABLE tracks AS
+        CREATE TABLE unique_tracks AS
         SELECT line, trim(coalesce(user_id, '')) AS user_id,
             trim(coalesce(anonymous_id, '')) AS anonymous_id, 'track' AS type,
             trim(coalesce(event, '')) AS name,
@@ -363,15 +365,12 @@ def _stage_tracks(con: duckdb.DuckDBPyConnection) -> None:
             coalesce(nullif(trim(coalesce(message_id, '')), ''), 'imp-' || md5(content)) AS message_id,
             CAST(timestamp AS TIMESTAMPTZ) AS timestamp
         FROM src WHERE coalesce(type, '') IN ('', 'track')
-        """
-    )
-    # A message id repeated in the file is one event: the first line wins.
-    con.execute(
-        """
-        CREATE TABLE unique_tracks AS SELECT * FROM tracks
         QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY line) = 1
         """
     )
+    row = con.execute("SELECT count(*) FROM src WHERE coalesce(type, '') IN ('', 'track')")
+    found = row.fetchone()
+    return int(found[0]) if found else 0
 
 
 def _resolve_customers(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> None:
