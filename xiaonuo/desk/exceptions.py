@@ -16,6 +16,7 @@ class DeskError(StrEnum):
     PRIORITY_INVALID = "priority_invalid"
     SUBJECT_TOO_LONG = "subject_too_long"
     TAG_INVALID = "tag_invalid"  # empty or longer than 50 characters
+    AGENT_INVALID = "agent_invalid"  # API: agent_id names no member who handles conversations
     ASSIGNEE_INVALID = "assignee_invalid"  # not a member who may handle conversations
     ASSIGN_OTHERS_FORBIDDEN = "assign_others_forbidden"  # agents may only take tickets themselves
     MERGE_SAME = "merge_same"  # a ticket cannot be merged into itself

@@ -209,6 +209,18 @@ def get_role(*, workspace: Workspace, user: User) -> str | None:
     )
 
 
+def get_agent(*, workspace: Workspace, user_id: int) -> User | None:
+    """The staff member ``user_id`` if they may handle this workspace's conversations."""
+    membership = (
+        Membership.objects.filter(
+            workspace=workspace, user_id=user_id, role__in=roles_with(Perm.HANDLE_CONVERSATIONS)
+        )
+        .select_related("user")
+        .first()
+    )
+    return membership.user if membership is not None else None
+
+
 def open_loads(*, workspace: Workspace) -> dict[int, int]:
     """Open tickets per assignee: what counts against an agent's capacity."""
     return dict(

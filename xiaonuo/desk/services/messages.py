@@ -96,6 +96,10 @@ def receive_message(*, workspace: Workspace, inbound: InboundMessage) -> Receive
             known = _already_stored(channel=channel, customer=customer, inbound=inbound)
             if known is not None:
                 return known
+        if conversation is None:
+            conversation = Conversation.objects.create(
+                workspace=workspace, channel=channel, customer=customer
+            )
         if inbound.customer_name.strip() and not customer.name:
             customers_services.update_customer(
                 workspace=workspace,
@@ -142,7 +146,8 @@ def _find_thread(
     channel: Channel,
     inbound: InboundMessage,
     identities: dict[str, str],
-) -> tuple[Conversation, Customer]:
+) -> tuple[Conversation | None, Customer]:
+    """The conversation the message continues (None: start one) and its customer, locked."""
     if inbound.conversation_id is not None:
         conversation = Conversation.objects.filter(
             workspace=workspace, pk=inbound.conversation_id, channel=channel
@@ -161,22 +166,18 @@ def _find_thread(
                 actor=Actor(),
             )
         customer = _lock_customer(workspace=workspace, customer_id=customer_id)
-        conversation.refresh_from_db()  # a merge above may have moved nothing, or this
+        conversation.refresh_from_db()  # a merge above moves it to the surviving customer
         return conversation, customer
     customer = _lock_customer(
         workspace=workspace, customer_id=_customer_for(workspace=workspace, identities=identities)
     )
-    conversation = None
-    if not inbound.start_new:
-        conversation = (
-            Conversation.objects.filter(workspace=workspace, customer=customer, channel=channel)
-            .order_by("-id")
-            .first()
-        )
-    if conversation is None:
-        conversation = Conversation.objects.create(
-            workspace=workspace, channel=channel, customer=customer
-        )
+    if inbound.start_new:
+        return None, customer  # created after the redelivery check, so a retry creates none
+    conversation = (
+        Conversation.objects.filter(workspace=workspace, customer=customer, channel=channel)
+        .order_by("-id")
+        .first()
+    )
     return conversation, customer
 
 
@@ -299,6 +300,7 @@ def reply_to_ticket(
     status: str | None = None,
     sent_despite_tone_warning: bool = False,
     tone_findings: Sequence[Mapping[str, Any]] = (),
+    conversation_id: int | None = None,
 ) -> Message:
     """An agent's (or Xiaonuo's) reply to the customer, through the ticket's conversation.
 
@@ -309,21 +311,17 @@ def reply_to_ticket(
     The tone check (``nlp.tone``) runs before this, in the console and the API: when it warned
     and the agent sends anyway, pass ``sent_despite_tone_warning`` and its findings; both are
     recorded on the message.
+
+    The reply goes to the ticket's conversation, or to ``conversation_id``: another thread of
+    the ticket (after a merge, a customer may write on two channels about one case).
     """
     text = clean_text(text)
     now = timezone.now()
     with transaction.atomic():
         ticket = lock_ticket(workspace=workspace, ticket_id=ticket_id)
         _common.refuse_if_closed(ticket)
-        if ticket.conversation_id is None:
-            raise ServiceError(
-                DeskError.TICKET_HAS_NO_CONVERSATION,
-                "This ticket has no conversation to reply through; add a note instead",
-                status=409,
-            )
-        channel = (
-            Conversation.objects.select_related("channel").get(pk=ticket.conversation_id).channel
-        )
+        thread = _reply_thread(ticket, conversation_id)
+        channel = thread.channel
         push = channels_outbound.requires_push(channel)
         old = ticket.status
         new = status or (TicketStatus.PENDING if old == TicketStatus.OPEN else old)
@@ -332,7 +330,7 @@ def reply_to_ticket(
         by = who(actor)
         message = Message.objects.create(
             workspace=workspace,
-            conversation_id=ticket.conversation_id,
+            conversation=thread,
             ticket=ticket,
             kind=MessageKind.OUTBOUND,
             author_kind=by.kind,
@@ -354,7 +352,7 @@ def reply_to_ticket(
             record(ticket, field=HistoryField.STATUS, old=old, new=new, by=by, now=now)
         touch(ticket, now=now)
         _common.save_ticket(ticket)
-        Conversation.objects.filter(pk=ticket.conversation_id).update(last_message_at=now)
+        Conversation.objects.filter(pk=thread.pk).update(last_message_at=now)
         notify.message_created(message, ticket=ticket)
         if new != old:
             notify.status_changed(ticket, old=old, new=new)
@@ -363,6 +361,24 @@ def reply_to_ticket(
         if push:
             _push_on_commit(message.pk)
     return message
+
+
+def _reply_thread(ticket: Ticket, conversation_id: int | None) -> Conversation:
+    wanted = conversation_id if conversation_id is not None else ticket.conversation_id
+    if wanted is None:
+        raise ServiceError(
+            DeskError.TICKET_HAS_NO_CONVERSATION,
+            "This ticket has no conversation to reply through; add a note instead",
+            status=409,
+        )
+    thread = (
+        Conversation.objects.select_related("channel")
+        .filter(workspace_id=ticket.workspace_id, pk=wanted)
+        .first()
+    )
+    if thread is None or (conversation_id is not None and thread.ticket_id != ticket.pk):
+        raise desk_selectors.conversation_not_found()
+    return thread
 
 
 def _push_on_commit(message_id: int) -> None:
