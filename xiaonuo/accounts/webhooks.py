@@ -240,6 +240,14 @@ def _record_attempt(
             completed_at=None,
         )
     with transaction.atomic():
+        current = (
+            WebhookDelivery.objects.select_for_update()
+            .filter(pk=delivery.pk)
+            .values_list("attempts", flat=True)
+            .first()
+        )
+        if current is None:
+            return "skipped"  # deleted with its endpoint while the request was out
         WebhookAttempt.objects.create(
             delivery=delivery,
             number=attempt,
@@ -250,9 +258,10 @@ def _record_attempt(
             error=outcome.error,
             error_detail=outcome.error_detail,
         )
-        # Only while our claim stands: if it lapsed and a later attempt was claimed, that one
-        # owns the delivery's state now.
-        WebhookDelivery.objects.filter(pk=delivery.pk, attempts=attempt).update(**changes)
+        if current != attempt:
+            # Our claim lapsed and a later attempt was claimed: that one owns the state now.
+            return "skipped"
+        WebhookDelivery.objects.filter(pk=delivery.pk).update(**changes)
     return str(changes["status"])
 
 

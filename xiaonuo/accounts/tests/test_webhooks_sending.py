@@ -6,6 +6,7 @@ import hmac
 import json
 import signal
 import subprocess
+import threading
 import time
 from datetime import timedelta
 
@@ -481,3 +482,33 @@ def test_https_goes_to_the_checked_address_and_still_verifies_the_certificate_fo
             assert server.requests == []
     finally:
         server.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_an_endpoint_deleted_while_its_request_is_out_is_not_resurrected(cast, receiver, settings):
+    # Given a delivery whose attempt is claimed and sent to a slow receiver
+    settings.WEBHOOKS_TIMEOUT_SECONDS = 2.0
+    receiver.slow_seconds = 0.6
+    endpoint, _ = _endpoint(cast, receiver.url("/slow"))
+    webhooks.publish(workspace_id=cast.shop.pk, event="message.created", payload=MESSAGE)
+    delivery = _delivery(endpoint)
+
+    def delete_meanwhile() -> None:
+        try:
+            webhooks.delete_endpoint(
+                workspace=cast.shop, endpoint_id=endpoint.pk, actor=Actor(cast.owner)
+            )
+        finally:
+            connections.close_all()
+
+    # When someone deletes the endpoint while the request is out
+    deleting = threading.Timer(0.2, delete_meanwhile)
+    deleting.start()
+    result = webhooks.attempt_delivery(delivery_id=delivery.pk, attempt=1)
+    deleting.join()
+
+    # Then the request was made, but its outcome is dropped rather than written for a delivery
+    # that no longer exists
+    assert len(receiver.to("/slow")) == 1
+    assert result == "skipped"
+    assert not WebhookAttempt.objects.exists() and not WebhookDelivery.objects.exists()
