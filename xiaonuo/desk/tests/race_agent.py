@@ -10,6 +10,7 @@ import json
 import sys
 import time
 from pathlib import Path
+from typing import IO, Any
 
 
 def main(plan_path: str) -> int:
@@ -20,16 +21,23 @@ def main(plan_path: str) -> int:
     from django.db import connection
 
     from xiaonuo.accounts.models import User, Workspace
+
+    workspace = Workspace.objects.get(pk=plan["workspace_id"])
+    me = User.objects.get(pk=plan["user_id"])
+    with Path(plan["out"]).open("w") as out:
+        code = _work(plan, workspace, me, out)
+    connection.close()
+    return code
+
+
+def _work(plan: dict[str, Any], workspace: Any, me: Any, out: IO[str]) -> int:
     from xiaonuo.accounts.services import Actor
     from xiaonuo.channels.inbound import InboundMessage
     from xiaonuo.desk import services as desk_services
     from xiaonuo.lib.errors import ServiceError
 
-    workspace = Workspace.objects.get(pk=plan["workspace_id"])
-    me = User.objects.get(pk=plan["user_id"])
     actor = Actor(user=me)
     ticket_id, name = plan["ticket_id"], plan["name"]
-    out = Path(plan["out"]).open("w")
     Path(plan["ready"]).touch()
     deadline = time.monotonic() + 60
     while not Path(plan["go"]).exists():  # both processes start together
@@ -86,8 +94,6 @@ def main(plan_path: str) -> int:
                     ).status
                 },
             )
-    out.close()
-    connection.close()
     return 0
 
 
