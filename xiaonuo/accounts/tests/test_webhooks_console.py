@@ -4,6 +4,8 @@ deliveries and "retry now"; bad input; permissions and tenancy; both languages."
 import re
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from xiaonuo.accounts import webhooks
 from xiaonuo.accounts.models import (
@@ -385,3 +387,30 @@ def test_every_webhook_page_is_english_when_english_is_chosen(
     created = client.post(LIST, {"url": receiver.url("/ok"), "events": ["message.created"]})
     assert chinese_left(created.content.decode()) == []
     assert re.search(r"whsec_[\w-]+", created.content.decode())
+
+
+def test_the_endpoint_page_costs_the_same_queries_for_one_delivery_or_fifty(
+    cast, receiver, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    endpoint = _endpoint(cast, receiver.url("/flaky"))
+    client = signed_in(cast.owner)
+
+    def publish(times: int) -> None:
+        with django_capture_on_commit_callbacks(execute=True):
+            for n in range(times):
+                webhooks.publish(
+                    workspace_id=cast.shop.pk, event="message.created", payload={"n": n}
+                )
+
+    publish(1)
+    client.get(_page(endpoint))  # warm the session and the language
+    with CaptureQueriesContext(connection) as one:
+        client.get(_page(endpoint))
+    publish(59)
+    with django_assert_max_num_queries(len(one)):
+        body = client.get(_page(endpoint)).content.decode()
+    assert body.count("data-delivery=") == 50
+    # And the older ones are one link away
+    older = re.search(r'href="(\?before=\d+)"', body).group(1)
+    body = client.get(_page(endpoint) + older).content.decode()
+    assert body.count("data-delivery=") == 10 and "?before=" not in body
