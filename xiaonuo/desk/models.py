@@ -16,6 +16,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from xiaonuo.accounts.models import ApiKey, Workspace
 from xiaonuo.channels.models import Channel
@@ -389,7 +390,9 @@ class ComplaintCategory(models.TextChoices):
 class ComplaintStatus(models.TextChoices):
     OPEN = "open", _("处理中")
     ESCALATED = "escalated", _("已升级")  # handed to a supervisor (``escalated_to``)
-    RESOLVED = "resolved", _("已解决")  # a resolution is recorded; the recovery outcome follows
+    # A resolution is recorded; the recovery outcome follows. (The same 已解决 as a ticket's
+    # status, but "Resolved" in English: the context keeps the two apart.)
+    RESOLVED = "resolved", pgettext_lazy("complaint", "已解决")
 
 
 class CompensationKind(models.TextChoices):
