@@ -66,11 +66,7 @@ def customer_events(
 ) -> dict[str, Any]:
     workspace = request.auth.workspace
     customers_selectors.get_customer(workspace=workspace, customer_id=customer_id)
-    return {
-        "items": events_selectors.list_customer_events(
-            workspace=workspace, customer_id=customer_id, offset=offset, limit=limit
-        ),
-        "count": events_selectors.count_customer_events(
-            workspace=workspace, customer_id=customer_id
-        ),
-    }
+    items, count = events_selectors.page_customer_events(
+        workspace=workspace, customer_id=customer_id, offset=offset, limit=limit
+    )
+    return {"items": items, "count": count}

@@ -276,36 +276,46 @@ class Person:
 
 def person_events(
     *, workspace_id: int, person: Person, limit: int, offset: int = 0
-) -> list[LakeEvent]:
-    """The person's lake events, newest first."""
-    if limit <= 0:
-        return []
+) -> tuple[list[LakeEvent], int]:
+    """The person's lake events, newest first, and how many they have in all (one scan: the
+    files are the cost, about 0.3 ms each, not the rows)."""
     where, params = person.predicate()
     return _select(workspace_id, where, params, limit=limit, offset=offset)
 
 
 def all_events(*, workspace_id: int) -> list[LakeEvent]:
     """Every event of the workspace in the lake, newest first (for checks and small exports)."""
-    return _select(workspace_id, "true", [])
+    return _select(workspace_id, "true", [])[0]
 
 
 def _select(
     workspace_id: int, where: str, params: list[Any], *, limit: int | None = None, offset: int = 0
-) -> list[LakeEvent]:
+) -> tuple[list[LakeEvent], int]:
     paths = file_paths(workspace_id=workspace_id)
     if not paths:
-        return []
+        return [], 0
+    if limit == 0:  # only the count
+        found = (
+            reader()
+            .execute(f"SELECT count(*) FROM read_parquet(?) WHERE {where}", [paths, *params])  # noqa: S608
+            .fetchone()
+        )
+        return [], int(found[0]) if found else 0
     rows = (
         reader()
         .execute(
             f"SELECT customer_id, type, name, properties, user_id, anonymous_id, message_id, "  # noqa: S608
-            f"epoch_us(timestamp), epoch_us(received_at) FROM read_parquet(?) WHERE {where} "
+            f"epoch_us(timestamp), epoch_us(received_at), count(*) OVER () "
+            f"FROM read_parquet(?) WHERE {where} "
             f"ORDER BY timestamp DESC, message_id DESC LIMIT ? OFFSET ?",
             [paths, *params, limit, offset],
         )
         .fetchall()
     )
-    return [
+    total = rows[0][9] if rows else 0
+    if not rows and offset:  # past the end: the count still matters to a pager
+        total = _select(workspace_id, where, params, limit=0)[1]
+    events = [
         LakeEvent(
             customer_id=r[0],
             type=r[1],
@@ -319,19 +329,7 @@ def _select(
         )
         for r in rows
     ]
-
-
-def count_person_events(*, workspace_id: int, person: Person) -> int:
-    paths = file_paths(workspace_id=workspace_id)
-    if not paths:
-        return 0
-    where, params = person.predicate()
-    row = (
-        reader()
-        .execute(f"SELECT count(*) FROM read_parquet(?) WHERE {where}", [paths, *params])  # noqa: S608
-        .fetchone()
-    )
-    return int(row[0]) if row else 0
+    return events, total
 
 
 def _from_epoch_us(value: int) -> datetime:

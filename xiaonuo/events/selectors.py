@@ -26,32 +26,32 @@ def person_of(*, workspace: Workspace, customer_id: int) -> lake.Person:
 def list_customer_events(
     *, workspace: Workspace, customer_id: int, offset: int = 0, limit: int = 50
 ) -> list[StoredEvent]:
-    """A customer's timeline, newest first: the tail (``event_customer_ts`` index) and the lake
-    (Parquet, one row group per day file) merged; an event in both counts once."""
+    """A customer's timeline, newest first (see ``page_customer_events``)."""
+    return page_customer_events(
+        workspace=workspace, customer_id=customer_id, offset=offset, limit=limit
+    )[0]
+
+
+def page_customer_events(
+    *, workspace: Workspace, customer_id: int, offset: int = 0, limit: int = 50
+) -> tuple[list[StoredEvent], int]:
+    """A page of the customer's timeline, newest first, and how many events they have: the tail
+    (``event_customer_ts`` index) and the lake (one row group per day file) merged. An event in
+    both (sent again through the API after its history was imported) is shown once; the total
+    counts it twice until the compaction job drops the tail's copy."""
     wanted = offset + limit
-    tail: list[StoredEvent] = list(
-        Event.objects.filter(workspace=workspace, customer_id=customer_id).order_by(
-            "-timestamp", "-id"
-        )[:wanted]
-    )
+    events = Event.objects.filter(workspace=workspace, customer_id=customer_id)
+    tail: list[StoredEvent] = list(events.order_by("-timestamp", "-id")[:wanted])
+    tail_total = len(tail) if len(tail) < wanted else events.count()
     if not lake.file_paths(workspace_id=workspace.pk):
-        return tail[offset:wanted]
-    from_lake = lake.person_events(
+        return tail[offset:wanted], tail_total
+    from_lake, lake_total = lake.person_events(
         workspace_id=workspace.pk,
         person=person_of(workspace=workspace, customer_id=customer_id),
         limit=wanted,
     )
     merged = heapq.merge(tail, from_lake, key=_newest_first_key, reverse=True)
-    return list(islice(_first_of_each_message(merged), offset, wanted))
-
-
-def count_customer_events(*, workspace: Workspace, customer_id: int) -> int:
-    tail = Event.objects.filter(workspace=workspace, customer_id=customer_id).count()
-    if not lake.file_paths(workspace_id=workspace.pk):
-        return tail
-    return tail + lake.count_person_events(
-        workspace_id=workspace.pk, person=person_of(workspace=workspace, customer_id=customer_id)
-    )
+    return list(islice(_first_of_each_message(merged), offset, wanted)), tail_total + lake_total
 
 
 def _newest_first_key(event: StoredEvent) -> datetime:
