@@ -32,4 +32,6 @@ class DeskError(StrEnum):
     COMPENSATION_INVALID = "compensation_invalid"  # unknown kind, or amount out of range
     COMPENSATION_PENDING = "compensation_pending"  # resolve after the offer is decided
     ESCALATION_TARGET_INVALID = "escalation_target_invalid"  # not a supervisor of the workspace
+    TONE_WARNING = "tone_warning"  # the reply's tone was flagged: send anyway or reword
+    TONE_WORDS_INVALID = "tone_words_invalid"  # a word list too long, or an entry too long
     NOT_ALLOWED = "not_allowed"  # the actor's role does not permit this (see permissions.md)

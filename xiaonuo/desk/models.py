@@ -105,6 +105,9 @@ class DeskSettings(models.Model):
     default_capacity = models.PositiveSmallIntegerField(_("默认接待上限"), default=5)
     # Solved tickets close after this many days without a customer message (the auto-close job).
     close_solved_after_days = models.PositiveSmallIntegerField(_("自动关闭天数"), default=4)
+    # The workspace's own tone-check word lists (``nlp.tone.ToneLexicon``): {"rude": [...],
+    # "forbidden_promises": [...], "sensitive": [...], "allowed": [...]}.
+    tone_words = models.JSONField(default=dict, blank=True)
 
 
 class AgentPresence(models.Model):

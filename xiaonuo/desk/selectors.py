@@ -24,6 +24,7 @@ from xiaonuo.desk.models import (
     TicketTag,
 )
 from xiaonuo.lib.errors import NotFound
+from xiaonuo.nlp import tone as nlp_tone
 
 # A conversation read through the API or the widget returns at most this many messages at once;
 # clients page on with ``after``.
@@ -199,6 +200,21 @@ def get_desk_settings(*, workspace: Workspace) -> DeskSettings:
     """The workspace's desk settings; the defaults (unsaved) if nobody changed them yet."""
     found = DeskSettings.objects.filter(workspace=workspace).first()
     return found if found is not None else DeskSettings(workspace=workspace)
+
+
+TONE_LISTS = ("rude", "forbidden_promises", "sensitive", "allowed")
+
+
+def get_tone_lexicon(*, workspace: Workspace) -> nlp_tone.ToneLexicon:
+    """The workspace's word lists as the tone check takes them (sorted, so that equal lists
+    are one cache entry of the compiled lexicon)."""
+    words = get_desk_settings(workspace=workspace).tone_words or {}
+    return nlp_tone.ToneLexicon(**{name: tuple(sorted(words.get(name, []))) for name in TONE_LISTS})
+
+
+def check_reply_tone(*, workspace: Workspace, text: str) -> nlp_tone.ToneReport:
+    """The tone check of a draft reply with the workspace's own word lists."""
+    return nlp_tone.check_tone(text, get_tone_lexicon(workspace=workspace))
 
 
 def get_role(*, workspace: Workspace, user: User) -> str | None:

@@ -11,6 +11,7 @@ from xiaonuo.desk.services.assignment import (
     fill_free_capacity,
     set_capacity,
     set_presence,
+    set_tone_words,
     update_desk_settings,
 )
 from xiaonuo.desk.services.canned import (
@@ -73,6 +74,7 @@ __all__ = [
     "set_capacity",
     "set_presence",
     "set_ticket_status",
+    "set_tone_words",
     "update_canned_reply",
     "update_desk_settings",
     "update_ticket",

@@ -261,3 +261,35 @@ def update_desk_settings(
         settings.save()
         fill_free_capacity_on_commit(workspace_id=workspace.pk)
     return settings
+
+
+MAX_TONE_WORDS = 500  # per list; a longer list is an import mistake, not a policy
+MAX_TONE_WORD_CHARS = 50
+
+
+def set_tone_words(*, workspace: Workspace, lists: dict[str, list[str]]) -> DeskSettings:
+    """Replace the workspace's tone-check word lists named in ``lists`` (``rude``,
+    ``forbidden_promises``, ``sensitive``, ``allowed``). An entry may carry its own gentler
+    wording: "保证明天到=>预计明天送达" (see docs/decisions/0008-tone-check.md)."""
+    unknown = set(lists) - set(desk_selectors.TONE_LISTS)
+    cleaned: dict[str, list[str]] = {}
+    for name, words in lists.items():
+        entries = sorted({(w or "").strip() for w in words} - {""})
+        if (
+            name in unknown
+            or len(entries) > MAX_TONE_WORDS
+            or any(len(w) > MAX_TONE_WORD_CHARS for w in entries)
+        ):
+            raise ServiceError(
+                DeskError.TONE_WORDS_INVALID,
+                f"Lists are {', '.join(desk_selectors.TONE_LISTS)}, each of at most "
+                f"{MAX_TONE_WORDS} entries of at most {MAX_TONE_WORD_CHARS} characters",
+                status=422,
+                field=name,
+            )
+        cleaned[name] = entries
+    with transaction.atomic():
+        settings = _lock_settings(workspace=workspace)
+        settings.tone_words = {**(settings.tone_words or {}), **cleaned}
+        settings.save(update_fields=["tone_words"])
+    return settings

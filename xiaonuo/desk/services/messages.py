@@ -1,7 +1,7 @@
 """Messages in and out: the one entry point from every channel, agents' replies, internal notes."""
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
@@ -299,7 +299,6 @@ def reply_to_ticket(
     actor: Actor,
     status: str | None = None,
     sent_despite_tone_warning: bool = False,
-    tone_findings: Sequence[Mapping[str, Any]] = (),
     conversation_id: int | None = None,
 ) -> Message:
     """An agent's (or Xiaonuo's) reply to the customer, through the ticket's conversation.
@@ -308,14 +307,18 @@ def reply_to_ticket(
     PENDING (answered, waiting on the customer) and other statuses stay. An unassigned ticket is
     assigned to the staff member who answers it. Closed tickets refuse with ``ticket_closed``.
 
-    The tone check (``nlp.tone``) runs before this, in the console and the API: when it warned
-    and the agent sends anyway, pass ``sent_despite_tone_warning`` and its findings; both are
-    recorded on the message.
+    A staff member's reply is tone-checked first (``nlp.tone`` with the workspace's word
+    lists): if it is flagged, it is refused with ``tone_warning`` (the findings and a gentler
+    wording in the error's details) unless ``sent_despite_tone_warning`` — then it is sent, and
+    the message records that and what was found.
 
     The reply goes to the ticket's conversation, or to ``conversation_id``: another thread of
     the ticket (after a merge, a customer may write on two channels about one case).
     """
     text = clean_text(text)
+    findings = _tone_findings(
+        workspace=workspace, text=text, actor=actor, send_anyway=sent_despite_tone_warning
+    )
     now = timezone.now()
     with transaction.atomic():
         ticket = lock_ticket(workspace=workspace, ticket_id=ticket_id)
@@ -338,8 +341,8 @@ def reply_to_ticket(
             text=text,
             created_at=now,
             delivery_status=DeliveryStatus.PENDING if push else DeliveryStatus.DELIVERED,
-            sent_despite_tone_warning=sent_despite_tone_warning,
-            tone_findings=[dict(f) for f in tone_findings],
+            sent_despite_tone_warning=bool(findings),
+            tone_findings=findings,
         )
         if ticket.assignee_id is None and actor.user is not None:
             record(ticket, field=HistoryField.ASSIGNEE, old=None, new=actor.user.pk, by=by, now=now)
@@ -361,6 +364,30 @@ def reply_to_ticket(
         if push:
             _push_on_commit(message.pk)
     return message
+
+
+def _tone_findings(
+    *, workspace: Workspace, text: str, actor: Actor, send_anyway: bool
+) -> list[dict[str, Any]]:
+    """The tone check's findings for a staff reply the agent sends anyway; refuses a flagged
+    reply otherwise. Replies by Xiaonuo itself (auto-reply) are the workspace's own approved
+    texts and are not checked."""
+    if actor.user is None:
+        return []
+    report = desk_selectors.check_reply_tone(workspace=workspace, text=text)
+    if report.ok:
+        return []
+    findings = [asdict(finding) for finding in report.findings]
+    if not send_anyway:
+        raise ServiceError(
+            DeskError.TONE_WARNING,
+            "The reply may sound rude, promise what the company forbids or contain sensitive "
+            "words; reword it, or send it anyway",
+            status=422,
+            findings=findings,
+            gentler=report.gentler,
+        )
+    return findings
 
 
 def _reply_thread(ticket: Ticket, conversation_id: int | None) -> Conversation:

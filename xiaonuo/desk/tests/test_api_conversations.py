@@ -237,3 +237,19 @@ def test_without_an_api_key_nothing_is_read_or_written(cast):
         == 401
     )
     assert Ticket.objects.filter(workspace=cast.shop).count() == 1
+
+
+def test_an_agent_reply_through_the_api_is_tone_checked_like_one_from_the_console(cast, api):
+    conversation = _start(api).json()
+    path = f"/api/v1/conversations/{conversation['id']}/messages"
+    rude = {"text": "爱买不买", "author": "agent", "agent_id": cast.agent.pk}
+
+    warned = _post(api, path, rude)
+    sent = _post(api, path, {**rude, "sent_despite_tone_warning": True})
+
+    assert warned.status_code == 422
+    assert warned.json()["code"] == "tone_warning"
+    assert warned.json()["findings"][0]["text"] == "爱买不买"
+    assert warned.json()["gentler"]
+    assert sent.status_code == 201
+    assert Message.objects.get(pk=sent.json()["id"]).sent_despite_tone_warning is True

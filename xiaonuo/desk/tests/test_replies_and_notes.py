@@ -70,22 +70,70 @@ def test_a_reply_may_set_the_status_it_leaves_the_ticket_in(cast):
     assert ticket.solved_at is not None
 
 
-def test_a_reply_sent_despite_a_tone_warning_is_recorded_as_such(cast):
+def test_a_rude_reply_is_stopped_with_the_findings_and_a_gentler_wording(cast):
     ticket = make_ticket(workspace=cast.shop)
-    findings = [{"rule": "dismissive", "phrase": "你自己看说明"}]
+
+    with pytest.raises(ServiceError) as warned:
+        desk_services.reply_to_ticket(
+            workspace=cast.shop,
+            ticket_id=ticket.pk,
+            text="爱买不买！",
+            actor=Actor(user=cast.agent),
+        )
+
+    assert (warned.value.code, warned.value.status) == ("tone_warning", 422)
+    assert warned.value.details["findings"][0]["text"] == "爱买不买"
+    assert warned.value.details["gentler"] != "爱买不买！"
+    assert not Message.objects.filter(ticket=ticket, kind=MessageKind.OUTBOUND).exists()
+    assert Ticket.objects.get(pk=ticket.pk).status == TicketStatus.OPEN
+
+
+def test_a_reply_sent_despite_a_tone_warning_is_recorded_with_what_was_found(cast):
+    ticket = make_ticket(workspace=cast.shop)
 
     reply = desk_services.reply_to_ticket(
         workspace=cast.shop,
         ticket_id=ticket.pk,
-        text="你自己看说明",
+        text="爱买不买！",
         actor=Actor(user=cast.agent),
         sent_despite_tone_warning=True,
-        tone_findings=findings,
     )
 
     stored = Message.objects.get(pk=reply.pk)
     assert stored.sent_despite_tone_warning is True
-    assert stored.tone_findings == findings
+    assert [f["text"] for f in stored.tone_findings] == ["爱买不买"]
+
+
+def test_a_workspaces_own_forbidden_promises_are_checked_and_a_clean_reply_is_not_flagged(cast):
+    ticket = make_ticket(workspace=cast.shop)
+    desk_services.set_tone_words(
+        workspace=cast.shop, lists={"forbidden_promises": ["保证明天到=>预计明天送达"]}
+    )
+
+    with pytest.raises(ServiceError) as warned:
+        desk_services.reply_to_ticket(
+            workspace=cast.shop,
+            ticket_id=ticket.pk,
+            text="放心，保证明天到",
+            actor=Actor(user=cast.agent),
+        )
+    clean = desk_services.reply_to_ticket(
+        workspace=cast.shop,
+        ticket_id=ticket.pk,
+        text="您好，预计明天送达，请留意快递电话",
+        actor=Actor(user=cast.agent),
+        sent_despite_tone_warning=True,  # nothing was found: nothing is recorded as overridden
+    )
+
+    assert "预计明天送达" in warned.value.details["gentler"]
+    assert (clean.sent_despite_tone_warning, clean.tone_findings) == (False, [])
+
+
+def test_bad_tone_word_lists_are_refused(cast):
+    for lists in ({"rude": ["好" * 51]}, {"jokes": ["x"]}, {"rude": [str(i) for i in range(501)]}):
+        with pytest.raises(ServiceError) as refused:
+            desk_services.set_tone_words(workspace=cast.shop, lists=lists)
+        assert refused.value.code == "tone_words_invalid"
 
 
 def test_a_reply_to_a_closed_ticket_is_refused_with_a_clear_error(cast):
