@@ -86,7 +86,9 @@ def main() -> None:
             for _ in range(options.requests):
                 customer = rng.choice(ids)
                 t0 = time.perf_counter()
-                conn.request("GET", f"/api/v1/customers/{customer}/events?limit=20", headers=headers)
+                conn.request(
+                    "GET", f"/api/v1/customers/{customer}/events?limit=20", headers=headers
+                )
                 response = conn.getresponse()
                 body = response.read()
                 times.append((time.perf_counter() - t0) * 1000)

@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('accounts', '0002_lake_files'),
+        ('accounts', '0002_webhooks'),
         ('events', '0002_day_counts'),
     ]
 
