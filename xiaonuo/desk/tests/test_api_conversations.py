@@ -253,3 +253,27 @@ def test_an_agent_reply_through_the_api_is_tone_checked_like_one_from_the_consol
     assert warned.json()["gentler"]
     assert sent.status_code == 201
     assert Message.objects.get(pk=sent.json()["id"]).sent_despite_tone_warning is True
+
+
+def test_reading_a_conversation_costs_the_same_queries_however_long_it_is(cast, api):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    conversation = _start(api).json()
+    path = f"/api/v1/conversations/{conversation['id']}"
+    api.get(path)  # the key's last use is touched at most once a minute
+    with CaptureQueriesContext(connection) as short:
+        api.get(path)
+    for n in range(10):
+        _post(api, f"{path}/messages", {"text": f"第 {n} 条"})
+    desk_services.reply_to_ticket(
+        workspace=cast.shop,
+        ticket_id=conversation["ticket"]["id"],
+        text="您好",
+        actor=Actor(user=cast.agent),
+    )
+    with CaptureQueriesContext(connection) as long:
+        body = api.get(path).json()
+
+    assert len(body["messages"]) == 12
+    assert len(long) == len(short) <= 4  # key, conversation with channel and ticket, messages
