@@ -64,6 +64,9 @@ INSTALLED_APPS = [
     "xiaonuo.channels",
     "xiaonuo.nlp",
     "xiaonuo.desk",
+    "xiaonuo.desk.sla",  # sub-apps of the desk: models, migrations and catalogues of their own
+    "xiaonuo.desk.surveys",
+    "xiaonuo.desk.search",
     "xiaonuo.console",
     "xiaonuo.demo",  # `xiaonuo init` and `xiaonuo demo`; top of the layer order
 ]

@@ -11,6 +11,9 @@ urlpatterns = [
     path("i18n/setlang/", set_language, name="set_language"),
     path("accounts/", include("xiaonuo.accounts.urls")),
     path("customers/", include("xiaonuo.customers.urls")),
+    path("desk/sla/", include("xiaonuo.desk.sla.urls")),
+    path("desk/surveys/", include("xiaonuo.desk.surveys.urls")),
     path("desk/", include("xiaonuo.desk.urls")),
+    path("channels/", include("xiaonuo.channels.urls")),
     path("", include("xiaonuo.console.urls")),
 ]
