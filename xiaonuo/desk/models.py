@@ -131,6 +131,27 @@ class AgentPresence(models.Model):
         ]
 
 
+class Team(models.Model):
+    """A workspace's named group of agents (售前, 售后, 投诉专席 …). An agent may be in several
+    teams; a ticket may belong to one. Surveys and the praise board report results by team."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("名称"), max_length=50)
+    # Staff users; only members of the workspace who handle conversations are added (by the
+    # service). No reverse accessor on User: other apps ask the desk's selectors instead.
+    members = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, related_name="+", blank=True, verbose_name=_("成员")
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["workspace", "name"], name="team_unique")]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class TicketTag(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
     name = models.CharField(_("标签"), max_length=50)
@@ -202,6 +223,15 @@ class Ticket(models.Model):
         verbose_name=_("处理人"),
     )
     tags = models.ManyToManyField(TicketTag, related_name="tickets", blank=True)
+    # The team the ticket belongs to (None: the whole desk). Indexed for "by team" reports.
+    team = models.ForeignKey(
+        Team,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("团队"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     # Newest activity first is the inbox's order: any message, note or change moves it.
@@ -330,6 +360,7 @@ class HistoryField(models.TextChoices):
     MERGED = "merged", _("合并")  # new_value: the other ticket's id
     COMPLAINT = "complaint", _("投诉")  # new_value: "<complaint id>:<what happened>"
     CONVERSATION = "conversation", _("会话")  # a conversation was attached
+    TEAM = "team", _("团队")  # values are team ids ("" = none)
 
 
 class TicketChange(models.Model):
