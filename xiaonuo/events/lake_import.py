@@ -25,7 +25,7 @@ import duckdb
 import orjson
 import pyarrow as pa
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
@@ -381,7 +381,9 @@ def _resolve_customers(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> 
         ).fetchall()
     ]
     of_user: dict[str, int] = {}
-    for start in range(0, len(users), bulk.CHUNK_ROWS):
+    # SQLite binds at most 32,766 variables a statement; PostgreSQL takes the values as arrays.
+    chunk = bulk.CHUNK_ROWS if connection.vendor == "sqlite" else max(len(users), 1)
+    for start in range(0, len(users), chunk):
         # A transaction per chunk: new customers and their identities appear together (and
         # outside one, SQLite would commit each identity row on its own: 60 µs a customer).
         with transaction.atomic():
@@ -389,7 +391,7 @@ def _resolve_customers(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> 
                 customers_services.ensure_customers_for_identities(
                     workspace=workspace,
                     kind=IdentityKind.EXTERNAL_ID,
-                    values=users[start : start + bulk.CHUNK_ROWS],
+                    values=users[start : start + chunk],
                 )
             )
     anonymous = [
