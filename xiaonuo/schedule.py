@@ -16,6 +16,7 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, periodic_task
 
 from xiaonuo import health
 from xiaonuo.accounts import tasks as accounts_tasks
+from xiaonuo.desk import tasks as desk_tasks
 
 
 # Every minute, so /readyz can tell a live worker from a dead one (stale after three misses).
@@ -50,3 +51,11 @@ def send_due_webhooks() -> int:
 @db_periodic_task(crontab(hour="20", minute="20"))
 def purge_old_webhook_deliveries() -> int:
     return accounts_tasks.purge_old_webhook_deliveries.call_local()
+
+
+# Daily at 04:30 China time: solved tickets past their workspace's auto-close delay become closed
+# (a customer writing after that opens a follow-up ticket). Idempotent: each ticket is claimed by
+# a conditional UPDATE.
+@db_periodic_task(crontab(hour="20", minute="30"))
+def close_solved_tickets() -> int:
+    return desk_tasks.close_solved_tickets.call_local()

@@ -29,6 +29,9 @@ SITE_URL = env_str("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
 ANALYTICS_ENGINE = env_choice("ANALYTICS_ENGINE", "duckdb", ("duckdb", "spark", "postgres"))
 WEB_CONCURRENCY = env_int("WEB_CONCURRENCY", 2, minimum=1)
 SECURE_COOKIES = env_bool("SECURE_COOKIES", False)
+# Webhook targets must resolve to public addresses (SSRF); an install whose receivers live on its
+# own private network turns this on (docs/decisions/0009-webhooks.md).
+WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("XIAONUO_WEBHOOKS_ALLOW_PRIVATE", False)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "xiaonuo@localhost")
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "zh-hans", ("zh-hans", "en"))

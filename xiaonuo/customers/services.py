@@ -271,16 +271,21 @@ def link_identity(
     Returns the surviving customer's id. This is how an anonymous visitor becomes a known user.
     """
     value = normalise(kind, value)
-    owner = (
-        Identity.objects.filter(workspace=workspace, kind=kind, value=value)
-        .values_list("customer_id", flat=True)
-        .first()
-    )
+    owned = Identity.objects.filter(workspace=workspace, kind=kind, value=value)
+    owner = owned.values_list("customer_id", flat=True).first()
     if owner is None:
-        Identity.objects.create(
-            workspace=workspace, customer_id=customer_id, kind=kind, value=value
-        )
-        return customer_id
+        try:
+            # A savepoint: two first links of one value at the same moment (two tabs of a
+            # visitor signing in) must not break the caller's transaction; the loser merges.
+            with transaction.atomic():
+                Identity.objects.create(
+                    workspace=workspace, customer_id=customer_id, kind=kind, value=value
+                )
+            return customer_id
+        except IntegrityError:
+            owner = owned.values_list("customer_id", flat=True).first()
+            if owner is None:
+                raise
     if owner == customer_id:
         return customer_id
     merge_customers(workspace=workspace, survivor_id=customer_id, merged_id=owner, actor=actor)
