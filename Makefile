@@ -8,14 +8,14 @@ STAMP := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 VENDOR_STAMP := xiaonuo/static/vendor/.installed
 
-.PHONY: run test lint install install-dev frontend browser clean
+.PHONY: run test lint install install-dev frontend browser java clean
 
 run: install frontend
 	$(PY) -m xiaonuo.cli init
 	$(PY) -m xiaonuo.cli demo --if-empty
 	$(PY) -m xiaonuo.cli serve
 
-test: install-dev frontend browser
+test: install-dev frontend browser java
 	$(PY) -m xiaonuo.cli compilemessages_check
 	$(PY) -m pytest -p xdist -n 2 --dist loadfile
 
@@ -51,6 +51,10 @@ $(VENDOR_STAMP): frontend/package.json frontend/package-lock.json frontend/vendo
 # Debian's Chromium for the end-to-end tests (Playwright drives it; no browser download).
 browser:
 	@command -v chromium >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null)
+
+# A Java runtime for the analytics tests on Spark in local mode (Debian's, no download at run time).
+java:
+	@command -v java >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq default-jre-headless >/dev/null)
 
 clean:
 	rm -rf $(VENV) frontend/node_modules xiaonuo/static/vendor

@@ -3,6 +3,8 @@ from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from itertools import islice
 
+from django.db.models import QuerySet
+
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.customers.models import Identity, IdentityKind, MergeRecord
 from xiaonuo.events import lake
@@ -73,3 +75,9 @@ def get_event_counts_by_day(*, workspace: Workspace, days: list[date]) -> dict[d
         EventDayCount.objects.filter(workspace=workspace, day__in=days).values_list("day", "count")
     )
     return {day: stored.get(day, 0) for day in days}
+
+
+def uncompacted_events(*, workspace: Workspace) -> "QuerySet[Event]":
+    """The tail rows not yet in the lake: what analytics add to the lake's files. (Until the
+    compaction job runs, that is the whole tail; imported history is in the lake only.)"""
+    return Event.objects.filter(workspace=workspace)
