@@ -7,3 +7,17 @@ class ChannelsError(StrEnum):
     CHANNEL_KIND_INVALID = "channel_kind_invalid"
     CHANNEL_NAME_INVALID = "channel_name_invalid"  # empty or longer than 100 characters
     DELIVERY_FAILED = "delivery_failed"  # the channel's service refused or did not answer
+    # --- The web chat widget (docs/widget.md) ---
+    ALLOWED_ORIGINS_INVALID = "allowed_origins_invalid"  # not scheme://host[:port], or too many
+    ORIGIN_NOT_ALLOWED = "origin_not_allowed"  # the page's origin is not in the channel's list
+    REQUEST_INVALID = "request_invalid"  # not a JSON object, or a field of the wrong type
+    METHOD_NOT_ALLOWED = "method_not_allowed"
+    PAYLOAD_TOO_LARGE = "payload_too_large"  # a request body over the widget's limit
+    RATE_LIMITED = "rate_limited"  # too many requests from one visitor or address; Retry-After
+    VISITOR_TOKEN_MISSING = "visitor_token_missing"  # the X-Xiaonuo-Visitor header is absent
+    VISITOR_TOKEN_INVALID = "visitor_token_invalid"  # forged, or issued for another channel
+    CURSOR_INVALID = "cursor_invalid"  # ``after`` is not a non-negative integer
+    USER_ID_INVALID = "user_id_invalid"  # identify: empty, or longer than 200 characters
+    IDENTITY_UNSIGNED = "identity_unsigned"  # identify: a user id without its user_hash
+    IDENTITY_SIGNATURE_INVALID = "identity_signature_invalid"  # user_hash does not match
+    IDENTITY_NOT_CONFIGURED = "identity_not_configured"  # the channel has no secret to check with

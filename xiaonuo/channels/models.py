@@ -40,8 +40,12 @@ class Channel(models.Model):
     name = models.CharField(_("名称"), max_length=100)
     enabled = models.BooleanField(_("启用"), default=True)
     public_id = models.CharField(max_length=40, unique=True, default=_new_public_id)
-    # Non-secret settings of the kind (the widget's greeting and allowed origins …).
+    # Non-secret settings of the kind (the widget's allowed origins …).
     config = models.JSONField(default=dict, blank=True)
+    # The widget's identity-verification secret: the company's server signs its user ids with it
+    # (HMAC-SHA256, docs/widget.md). Kept as is, not hashed, because every identify call is
+    # checked against it; shown to staff who manage the desk only when created or rotated.
+    secret = models.CharField(max_length=100, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -58,3 +62,48 @@ class Channel(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WidgetVisitor(models.Model):
+    """One browser that wrote through (or was identified by) a widget channel.
+
+    The browser keeps a random visitor token; only its SHA-256 is stored, so a copy of the
+    database cannot be used to act as a visitor. ``anonymous_id`` is the random identity the
+    desk knows the visitor's customer by (``customers.IdentityKind.ANONYMOUS_ID``); it says
+    nothing about the person. A visitor who only browses the site never gets a row: the row is
+    made with the first message or identification (docs/widget.md, "Privacy").
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    token_hash = models.CharField(max_length=64, unique=True)
+    anonymous_id = models.CharField(max_length=40, unique=True)
+    # The site's own user id, once verified with the channel's secret (empty: anonymous).
+    external_id = models.CharField(max_length=200, blank=True)
+    # The desk's conversation and customer this browser's thread is, as plain ids: the desk and
+    # the customers app sit above or beside channels and are not referenced by foreign keys.
+    # Set from what the desk returns for each message, so they follow merges as the visitor
+    # writes; the customer.merged / customer.erased reactions keep them right in between.
+    conversation_id = models.BigIntegerField(null=True, blank=True)
+    customer_id = models.BigIntegerField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_seen_at = models.DateTimeField()
+
+    class Meta:
+        indexes = [
+            # An identified user on a new device finds their thread by the site's user id.
+            models.Index(
+                fields=["channel", "external_id"],
+                name="widget_visitor_external",
+                condition=~models.Q(external_id=""),
+            ),
+            # Merge and erasure reactions find a customer's visitors.
+            models.Index(
+                fields=["workspace", "customer_id"],
+                name="widget_visitor_customer",
+                condition=models.Q(customer_id__isnull=False),
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.anonymous_id

@@ -4,7 +4,7 @@ from django.db.models import QuerySet
 
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.channels.exceptions import ChannelsError
-from xiaonuo.channels.models import Channel
+from xiaonuo.channels.models import Channel, ChannelKind
 from xiaonuo.lib.errors import NotFound
 
 
@@ -29,3 +29,16 @@ def get_channel_by_public_id(*, public_id: str) -> Channel:
 
 def list_channels(*, workspace: Workspace) -> QuerySet[Channel]:
     return Channel.objects.filter(workspace=workspace).order_by("id")
+
+
+def list_widget_channels(*, workspace: Workspace) -> QuerySet[Channel]:
+    return Channel.objects.filter(workspace=workspace, kind=ChannelKind.WEB_WIDGET).order_by("id")
+
+
+def get_widget_channel(*, workspace: Workspace, channel_id: int) -> Channel:
+    channel = Channel.objects.filter(
+        workspace=workspace, pk=channel_id, kind=ChannelKind.WEB_WIDGET
+    ).first()
+    if channel is None:
+        raise channel_not_found()
+    return channel

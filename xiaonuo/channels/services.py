@@ -6,9 +6,11 @@ from django.db import IntegrityError, transaction
 
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.channels import selectors as channels_selectors
+from xiaonuo.channels import widget as channels_widget
 from xiaonuo.channels.exceptions import ChannelsError
 from xiaonuo.channels.models import Channel, ChannelKind
 from xiaonuo.lib.errors import ServiceError
+from xiaonuo.lib.tokens import new_secret
 
 # What the API channel is called until someone renames it; not translated, it is data.
 API_CHANNEL_NAME = "API"
@@ -23,8 +25,16 @@ def create_channel(
         )
     if kind == ChannelKind.API:
         return get_or_create_api_channel(workspace=workspace)
+    config = dict(config or {})
+    secret = ""
+    if kind == ChannelKind.WEB_WIDGET:
+        # Every widget gets its identity secret and a clean origin list, however it is made.
+        config["allowed_origins"] = channels_widget.clean_origins(
+            config.get("allowed_origins") or []
+        )
+        secret = new_secret("wsec", 32)
     return Channel.objects.create(
-        workspace=workspace, kind=kind, name=_clean_name(name), config=config or {}
+        workspace=workspace, kind=kind, name=_clean_name(name), config=config, secret=secret
     )
 
 
@@ -70,3 +80,51 @@ def _clean_name(name: str) -> str:
             field="name",
         )
     return name
+
+
+# --- Web chat widgets -------------------------------------------------------------------------
+
+
+def create_widget_channel(
+    *, workspace: Workspace, name: str, allowed_origins: list[str] | None = None
+) -> tuple[Channel, str]:
+    """A widget for one site. Returns it with its identity secret, shown to staff this once."""
+    channel = create_channel(
+        workspace=workspace,
+        kind=ChannelKind.WEB_WIDGET,
+        name=name,
+        config={"allowed_origins": allowed_origins or []},
+    )
+    return channel, channel.secret
+
+
+def set_allowed_origins(*, workspace: Workspace, channel_id: int, origins: list[str]) -> Channel:
+    """The sites that may embed the widget (empty: any). Checked on every widget request."""
+    cleaned = channels_widget.clean_origins(origins)
+    with transaction.atomic():
+        channel = _locked_widget(workspace=workspace, channel_id=channel_id)
+        # Other keys of the config are kept; the row lock keeps two saves from losing one.
+        channel.config = {**channel.config, "allowed_origins": cleaned}
+        channel.save(update_fields=["config"])
+    return channel
+
+
+def rotate_widget_secret(*, workspace: Workspace, channel_id: int) -> str:
+    """A new identity secret; the old one stops verifying at once (visitors already identified
+    stay identified). Returns the secret, which the console shows this once."""
+    secret = new_secret("wsec", 32)
+    with transaction.atomic():
+        channel = _locked_widget(workspace=workspace, channel_id=channel_id)
+        Channel.objects.filter(pk=channel.pk).update(secret=secret)
+    return secret
+
+
+def _locked_widget(*, workspace: Workspace, channel_id: int) -> Channel:
+    channel = (
+        Channel.objects.select_for_update()
+        .filter(workspace=workspace, pk=channel_id, kind=ChannelKind.WEB_WIDGET)
+        .first()
+    )
+    if channel is None:
+        raise channels_selectors.channel_not_found()
+    return channel
