@@ -7,6 +7,8 @@
   next message; ``author: "agent"`` with ``agent_id`` posts a reply by that staff member, for
   companies that build their own agent tool. The API key acts for its whole workspace; the
   agent must be a member who handles conversations.
+- ``POST /tone-check`` — a draft reply in; what the tone check finds with the workspace's word
+  lists, and a gentler wording, out. Nothing is stored.
 
 Every endpoint calls one desk service or selector; errors carry the desk's stable codes.
 """
@@ -23,7 +25,14 @@ from xiaonuo.desk import selectors as desk_selectors
 from xiaonuo.desk import services as desk_services
 from xiaonuo.desk.exceptions import DeskError
 from xiaonuo.desk.models import Conversation, Message
-from xiaonuo.desk.schemas import ConversationIn, ConversationOut, MessageIn, MessageOut
+from xiaonuo.desk.schemas import (
+    ConversationIn,
+    ConversationOut,
+    MessageIn,
+    MessageOut,
+    ToneCheckIn,
+    ToneCheckOut,
+)
 from xiaonuo.lib.errors import ServiceError
 
 router = Router(tags=["desk"])
@@ -167,3 +176,32 @@ def _agent_reply(request: ApiRequest, conversation: Conversation, payload: Messa
         status=payload.status,
         sent_despite_tone_warning=payload.sent_despite_tone_warning,
     )
+
+
+@router.post(
+    "/tone-check",
+    response=ToneCheckOut,
+    summary="Check a draft reply's tone with the workspace's word lists",
+)
+def tone_check(request: ApiRequest, payload: ToneCheckIn) -> dict:
+    """The same check a reply goes through before it is sent (``reply_to_ticket``): rude or
+    dismissive phrasing, promises the company forbids, sensitive words. Explanations follow
+    the request's language (``Accept-Language``)."""
+    report = desk_selectors.check_reply_tone(
+        workspace=request.auth.workspace, text=desk_services.clean_text(payload.text)
+    )
+    return {
+        "ok": report.ok,
+        "findings": [
+            {
+                "kind": f.kind,
+                "start": f.start,
+                "end": f.end,
+                "text": f.text,
+                "explanation": f.explanation,
+                "suggestion": f.suggestion,
+            }
+            for f in report.findings
+        ],
+        "gentler": report.gentler,
+    }

@@ -6,6 +6,7 @@ class DeskError(StrEnum):
     TICKET_NOT_FOUND = "ticket_not_found"
     COMPLAINT_NOT_FOUND = "complaint_not_found"
     CANNED_REPLY_NOT_FOUND = "canned_reply_not_found"
+    TEAM_NOT_FOUND = "team_not_found"
     MESSAGE_EMPTY = "message_empty"  # no text, or only whitespace
     MESSAGE_TOO_LONG = "message_too_long"  # over models.MAX_MESSAGE_CHARS characters
     SENDER_UNKNOWN = "sender_unknown"  # an inbound message with neither identities nor conversation
@@ -34,4 +35,6 @@ class DeskError(StrEnum):
     ESCALATION_TARGET_INVALID = "escalation_target_invalid"  # not a supervisor of the workspace
     TONE_WARNING = "tone_warning"  # the reply's tone was flagged: send anyway or reword
     TONE_WORDS_INVALID = "tone_words_invalid"  # a word list too long, or an entry too long
+    TEAM_INVALID = "team_invalid"  # empty or too long a name, or a member who is not an agent
+    TEAM_NAME_TAKEN = "team_name_taken"
     NOT_ALLOWED = "not_allowed"  # the actor's role does not permit this (see permissions.md)

@@ -85,3 +85,24 @@ class ConversationOut(Schema):
     last_message_at: datetime | None
     messages: list[MessageOut]
     has_more: bool = Field(description="more messages follow: ask again with after=<last id>")
+
+
+class ToneCheckIn(Schema):
+    # Emptiness and length are checked by the desk (codes message_empty / message_too_long),
+    # like a reply's text, so a draft that passes here is one the desk would accept.
+    text: str = Field(description="the draft reply, plain text")
+
+
+class ToneFindingOut(Schema):
+    kind: str = Field(description="rude, dismissive, blame, forbidden_promise, sensitive …")
+    start: int = Field(description="offset of the finding in the draft (characters)")
+    end: int = Field(description="end offset, exclusive")
+    text: str = Field(description="the words found")
+    explanation: str = Field(description="why it is a problem, in the request's language")
+    suggestion: str = Field(description="gentler words for this span ('' = drop them)")
+
+
+class ToneCheckOut(Schema):
+    ok: bool = Field(description="true: nothing found; the draft can go out as it is")
+    findings: list[ToneFindingOut]
+    gentler: str = Field(description="the draft with every suggestion applied (= text when ok)")

@@ -3,7 +3,8 @@
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db.models import Count, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Substr
 
 from xiaonuo.accounts.models import Membership, User, Workspace
 from xiaonuo.accounts.permissions import Perm, roles_with
@@ -18,6 +19,7 @@ from xiaonuo.desk.models import (
     Message,
     MessageKind,
     PresenceStatus,
+    Team,
     Ticket,
     TicketChange,
     TicketStatus,
@@ -37,6 +39,10 @@ def conversation_not_found() -> NotFound:
 
 def ticket_not_found() -> NotFound:
     return NotFound(DeskError.TICKET_NOT_FOUND, "Ticket not found")
+
+
+def team_not_found() -> NotFound:
+    return NotFound(DeskError.TEAM_NOT_FOUND, "Team not found")
 
 
 def complaint_not_found() -> NotFound:
@@ -173,7 +179,8 @@ def get_inbox_page(
     rows = {
         t.pk: t
         for t in Ticket.objects.filter(pk__in=page_ids)
-        .select_related("customer", "assignee", "channel")
+        .select_related("customer", "assignee", "channel", "team")
+        .annotate(last_excerpt=_last_excerpt())
         .prefetch_related(Prefetch("tags", queryset=TicketTag.objects.order_by("name")))
     }
     page = [rows[pk] for pk in page_ids]
@@ -182,6 +189,59 @@ def get_inbox_page(
         last_id, last_at = keys[size - 1]
         cursor = InboxCursor(last_activity_at=last_at, id=last_id)
     return page, cursor
+
+
+# Characters of the last message an inbox row shows.
+EXCERPT_CHARS = 80
+
+
+def _last_excerpt() -> Subquery:
+    """The start of a ticket's newest message or reply (not notes): per row, one backward step
+    on the ``message_ticket`` index (ticket, id), inside the page's row query."""
+    return Subquery(
+        Message.objects.filter(ticket_id=OuterRef("pk"), kind__in=_CUSTOMER_VISIBLE)
+        .order_by("-id")
+        .values(excerpt=Substr("text", 1, EXCERPT_CHARS + 1))[:1]
+    )
+
+
+def get_inbox_marker(*, workspace: Workspace) -> datetime | None:
+    """The newest activity in the workspace: the top of ``ticket_inbox_all``, one index probe.
+    The inbox's live update compares it with what a page last saw."""
+    return (
+        Ticket.objects.filter(workspace=workspace)
+        .order_by("-last_activity_at", "-id")
+        .values_list("last_activity_at", flat=True)
+        .first()
+    )
+
+
+def get_inbox_page_versions(
+    *, workspace: Workspace, filters: InboxFilters, size: int = 50
+) -> list[tuple[int, int]]:
+    """(id, version) of the first inbox page: the same index range as the page itself; any
+    message, note or change bumps a ticket's version, so equal lists mean an unchanged page."""
+    qs = list_inbox(workspace=workspace, filters=filters)
+    return list(qs.values_list("pk", "version")[:size])
+
+
+def get_ticket_version(*, workspace: Workspace, ticket_id: int) -> int:
+    """A ticket's version (one primary-key read): the ticket page polls it for live updates."""
+    version = (
+        Ticket.objects.filter(workspace=workspace, pk=ticket_id)
+        .values_list("version", flat=True)
+        .first()
+    )
+    if version is None:
+        raise ticket_not_found()
+    return version
+
+
+def list_ticket_messages_after(
+    *, workspace: Workspace, ticket_id: int, after: int
+) -> QuerySet[Message]:
+    """A ticket's messages and notes newer than the id ``after`` (a range of ``message_ticket``)."""
+    return list_ticket_messages(workspace=workspace, ticket_id=ticket_id).filter(pk__gt=after)
 
 
 def list_customer_tickets(*, workspace: Workspace, customer_id: int) -> QuerySet[Ticket]:
@@ -235,6 +295,16 @@ def get_agent(*, workspace: Workspace, user_id: int) -> User | None:
         .first()
     )
     return membership.user if membership is not None else None
+
+
+def get_staff_names(*, workspace: Workspace, user_ids: list[int]) -> dict[int, str]:
+    """Names of this workspace's members among ``user_ids`` (history lines name people by id)."""
+    return {
+        m.user_id: m.user.display_name or m.user.username
+        for m in Membership.objects.filter(
+            workspace=workspace, user_id__in=user_ids
+        ).select_related("user")
+    }
 
 
 def open_loads(*, workspace: Workspace) -> dict[int, int]:
@@ -291,6 +361,47 @@ def _capacity(presence: AgentPresence | None, settings: DeskSettings) -> int:
     return presence.capacity
 
 
+def list_agent_capacities(*, workspace: Workspace) -> dict[int, int | None]:
+    """Agents' own capacities (None: they use the workspace's default)."""
+    return dict(
+        AgentPresence.objects.filter(workspace=workspace).values_list("user_id", "capacity")
+    )
+
+
+def get_presence_status(*, workspace: Workspace, user: User) -> str:
+    """The agent's own presence (offline when they never set one)."""
+    status = (
+        AgentPresence.objects.filter(workspace=workspace, user=user)
+        .values_list("status", flat=True)
+        .first()
+    )
+    return status or PresenceStatus.OFFLINE
+
+
+# --- Teams -------------------------------------------------------------------------------------
+
+
+def list_teams(*, workspace: Workspace) -> QuerySet[Team]:
+    """The workspace's teams with their members, by name."""
+    return (
+        Team.objects.filter(workspace=workspace)
+        .prefetch_related(Prefetch("members", queryset=User.objects.order_by("id")))
+        .order_by("name")
+    )
+
+
+def get_team(*, workspace: Workspace, team_id: int) -> Team:
+    team = list_teams(workspace=workspace).filter(pk=team_id).first()
+    if team is None:
+        raise team_not_found()
+    return team
+
+
+def list_user_teams(*, workspace: Workspace, user: User) -> QuerySet[Team]:
+    """The teams a staff member belongs to in this workspace."""
+    return Team.objects.filter(workspace=workspace, members=user).order_by("name")
+
+
 # --- Complaints and canned replies -----------------------------------------------------------
 
 
@@ -314,6 +425,34 @@ def list_open_complaints(*, workspace: Workspace) -> QuerySet[Complaint]:
         .select_related("customer", "escalated_to")
         .order_by("-severity", "created_at")
     )
+
+
+def list_ticket_complaints(*, workspace: Workspace, ticket_id: int) -> QuerySet[Complaint]:
+    return Complaint.objects.filter(workspace=workspace, ticket_id=ticket_id).order_by("-id")
+
+
+def list_complaints_awaiting_outcome(*, workspace: Workspace) -> QuerySet[Complaint]:
+    """Resolved complaints whose recovery outcome is not recorded yet, oldest resolution first:
+    the follow-up list (did the customer come back?)."""
+    return (
+        Complaint.objects.filter(
+            workspace=workspace, status=ComplaintStatus.RESOLVED, outcome_recorded_at__isnull=True
+        )
+        .select_related("customer")
+        .order_by("resolved_at", "id")
+    )
+
+
+def list_supervisors(*, workspace: Workspace) -> list[User]:
+    """Members a complaint can be escalated to: those who may approve compensation."""
+    return [
+        m.user
+        for m in Membership.objects.filter(
+            workspace=workspace, role__in=roles_with(Perm.APPROVE_COMPENSATION)
+        )
+        .select_related("user")
+        .order_by("user_id")
+    ]
 
 
 @dataclass(frozen=True)

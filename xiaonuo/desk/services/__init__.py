@@ -7,6 +7,7 @@ The console, the API, channel adapters and jobs all call these; nothing else wri
 Grouped by sub-domain in the modules of this package.
 """
 
+from xiaonuo.desk.services._common import clean_text
 from xiaonuo.desk.services.assignment import (
     fill_free_capacity,
     set_capacity,
@@ -38,6 +39,7 @@ from xiaonuo.desk.services.messages import (
     reply_to_ticket,
 )
 from xiaonuo.desk.services.reactions import erase_customer_desk_data, move_desk_to_survivor
+from xiaonuo.desk.services.teams import create_team, delete_team, set_ticket_team, update_team
 from xiaonuo.desk.services.tickets import (
     assign_ticket,
     close_solved_tickets,
@@ -53,10 +55,13 @@ __all__ = [
     "add_note",
     "assign_ticket",
     "classify_complaint",
+    "clean_text",
     "close_solved_tickets",
     "create_canned_reply",
+    "create_team",
     "decide_compensation",
     "delete_canned_reply",
+    "delete_team",
     "erase_customer_desk_data",
     "escalate_complaint",
     "fill_free_capacity",
@@ -74,8 +79,10 @@ __all__ = [
     "set_capacity",
     "set_presence",
     "set_ticket_status",
+    "set_ticket_team",
     "set_tone_words",
     "update_canned_reply",
     "update_desk_settings",
+    "update_team",
     "update_ticket",
 ]

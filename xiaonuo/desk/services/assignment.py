@@ -154,6 +154,9 @@ def fill_free_capacity(*, workspace: Workspace) -> int:
                 assignee_id=chosen.user_id,
                 version=F("version") + 1,
                 updated_at=now,
+                # A change like any other: the ticket moves up the inbox, and open inboxes
+                # notice it (their live update watches the newest activity).
+                last_activity_at=now,
             )
             if claimed:
                 ticket = Ticket(pk=ticket_id, workspace_id=workspace.pk)
