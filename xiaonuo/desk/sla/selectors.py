@@ -12,9 +12,11 @@ from zoneinfo import ZoneInfo
 from django.db.models import Count, F, QuerySet
 from django.db.models.functions import TruncDay, TruncMonth, TruncWeek
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
-from xiaonuo.accounts.models import User, Workspace
-from xiaonuo.desk.models import HistoryField, Ticket, TicketChange
+from xiaonuo.accounts.models import Membership, User, Workspace
+from xiaonuo.channels.models import Channel
+from xiaonuo.desk.models import HistoryField, Ticket, TicketChange, TicketPriority
 from xiaonuo.desk.sla.exceptions import SlaError
 from xiaonuo.desk.sla.models import (
     BusinessCalendar,
@@ -310,3 +312,53 @@ def _rows(counts: Iterable[Any]) -> list[ReportRow]:
             row.resolution_met += met
             row.resolution_total += item["n"]
     return list(rows.values())
+
+
+@dataclass
+class LabelledRow:
+    label: str
+    first_met: int
+    first_total: int
+    resolution_met: int
+    resolution_total: int
+    first_rate: float | None
+    resolution_rate: float | None
+
+
+def label_report(*, workspace: Workspace, report: SlaReport) -> dict[str, list[LabelledRow]]:
+    """The report's rows with names for people: the period's first day, the channel's name,
+    the priority's label, the agent's display name (two small reads, this workspace only)."""
+    channel_ids = [r.key for r in report.by["channel"] if r.key is not None]
+    channels = dict(
+        Channel.objects.filter(workspace=workspace, pk__in=channel_ids).values_list("pk", "name")
+    )
+    agent_ids = [r.key for r in report.by["agent"] if r.key is not None]
+    agents = {
+        m.user_id: str(m.user)
+        for m in Membership.objects.filter(
+            workspace=workspace, user_id__in=agent_ids
+        ).select_related("user")
+    }
+    priorities = dict(TicketPriority.choices)
+    none = {"period": "—", "channel": str(_("无渠道")), "priority": "—", "agent": str(_("未分配"))}
+    names: dict[str, Any] = {
+        "period": lambda key: key.isoformat(),
+        "channel": lambda key: channels.get(key, str(_("已删除的渠道"))),
+        "priority": lambda key: str(priorities.get(key, key)),
+        "agent": lambda key: agents.get(key, str(_("已离开的成员"))),
+    }
+    return {
+        dimension: [
+            LabelledRow(
+                label=none[dimension] if row.key is None else names[dimension](row.key),
+                first_met=row.first_met,
+                first_total=row.first_total,
+                resolution_met=row.resolution_met,
+                resolution_total=row.resolution_total,
+                first_rate=row.first_rate,
+                resolution_rate=row.resolution_rate,
+            )
+            for row in rows
+        ]
+        for dimension, rows in report.by.items()
+    }
