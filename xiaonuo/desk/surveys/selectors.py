@@ -4,6 +4,7 @@ Every function takes the workspace and filters on it."""
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings as django_settings
@@ -20,6 +21,9 @@ from xiaonuo.desk.surveys.models import (
     Invitation,
     InvitationStatus,
     Praise,
+    Question,
+    QuestionKind,
+    Response,
     Survey,
     SurveyKind,
     SurveySettings,
@@ -39,9 +43,7 @@ def get_survey_settings(*, workspace: Workspace) -> SurveySettings:
 
 
 def list_surveys(*, workspace: Workspace) -> QuerySet[Survey]:
-    return Survey.objects.filter(workspace=workspace).annotate(
-        invited=Count("invitation", distinct=True)
-    )
+    return Survey.objects.filter(workspace=workspace).order_by("-id")
 
 
 def get_survey(*, workspace: Workspace, survey_id: int) -> Survey:
@@ -166,7 +168,9 @@ def get_results(*, workspace: Workspace, query: ResultsQuery) -> Results:
         "promoters": Count("response", filter=Q(response__score__gte=9)),
         "detractors": Count("response", filter=Q(response__score__lte=6)),
     }
-    grouped = keyed.values("key").annotate(**aggregates).order_by("key")
+    grouped: list[dict[str, Any]] = list(
+        keyed.values("key").annotate(**aggregates).order_by("key")  # type: ignore[arg-type]
+    )
     sums = dict(keyed.values("key").annotate(s=Sum("response__score")).values_list("key", "s"))
     nps = kind == SurveyKind.NPS
     rows = [
@@ -204,13 +208,13 @@ def _checked(query: ResultsQuery) -> tuple[SurveyKind, GroupBy, Period]:
 
 
 def _label(workspace: Workspace, group_by: GroupBy, period: Period, rows: list[ResultRow]) -> None:
-    ids = [r.key for r in rows if r.key is not None]
+    ids = [int(str(r.key)) for r in rows if r.key is not None]
     if group_by == GroupBy.PERIOD:
         for r in rows:
             r.label = _period_label(r.key, period)
         return
     if group_by == GroupBy.AGENT:
-        names = desk_selectors.get_staff_names(workspace=workspace, user_ids=ids)  # type: ignore[arg-type]
+        names = desk_selectors.get_staff_names(workspace=workspace, user_ids=ids)
     elif group_by == GroupBy.TEAM:
         names = dict(Team.objects.filter(workspace=workspace, pk__in=ids).values_list("pk", "name"))
     else:
@@ -218,7 +222,7 @@ def _label(workspace: Workspace, group_by: GroupBy, period: Period, rows: list[R
             Channel.objects.filter(workspace=workspace, pk__in=ids).values_list("pk", "name")
         )
     for r in rows:
-        r.label = names.get(r.key, "") if r.key is not None else ""  # type: ignore[call-overload]
+        r.label = names.get(int(str(r.key)), "") if r.key is not None else ""
 
 
 def _period_label(key: object, period: Period) -> str:
@@ -310,3 +314,52 @@ def get_praise_board(*, workspace: Workspace, filters: PraiseFilters) -> PraiseB
         total=praise.count(),
         next_before_id=entries[-1].pk if more else None,
     )
+
+
+# --- A custom survey's answers ----------------------------------------------------------------
+
+SUMMARY_RESPONSES = 2000  # the newest answers summarised on the survey page
+SUMMARY_TEXTS = 20
+
+
+@dataclass
+class QuestionSummary:
+    question: Question
+    answered: int = 0
+    average: float | None = None  # rating questions
+    options: list[tuple[str, int]] = field(default_factory=list)  # choice questions
+    texts: list[str] = field(default_factory=list)  # text questions: the newest few
+
+
+@dataclass
+class SurveySummary:
+    invited: int
+    responses: int
+    questions: list[QuestionSummary]
+
+
+def get_survey_summary(*, workspace: Workspace, survey: Survey) -> SurveySummary:
+    """Counts per option, average ratings and the newest text answers of one survey."""
+    invitations = Invitation.objects.filter(workspace=workspace, survey=survey).exclude(
+        status=InvitationStatus.SKIPPED
+    )
+    answers = list(
+        Response.objects.filter(workspace=workspace, invitation__survey=survey)
+        .order_by("-created_at", "-id")
+        .values_list("answers", flat=True)[:SUMMARY_RESPONSES]
+    )
+    summaries = []
+    for question in survey.questions.all():
+        values = [a[str(question.pk)] for a in answers if str(question.pk) in a]
+        summary = QuestionSummary(question=question, answered=len(values))
+        if question.kind == QuestionKind.RATING and values:
+            summary.average = round(sum(values) / len(values), 2)
+        elif question.kind in (QuestionKind.SINGLE, QuestionKind.MULTIPLE):
+            chosen = [
+                v for value in values for v in (value if isinstance(value, list) else [value])
+            ]
+            summary.options = [(option, chosen.count(option)) for option in question.options]
+        elif question.kind == QuestionKind.TEXT:
+            summary.texts = [str(v) for v in values[:SUMMARY_TEXTS]]
+        summaries.append(summary)
+    return SurveySummary(invited=invitations.count(), responses=len(answers), questions=summaries)

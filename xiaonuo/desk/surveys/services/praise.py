@@ -2,6 +2,7 @@
 messages (a job reads new messages by id)."""
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -72,13 +73,14 @@ def scan_messages_for_praise(*, now: datetime | None = None, batch: int = SCAN_B
     with transaction.atomic():
         PraiseScan.objects.get_or_create(pk=1)
         scan = PraiseScan.objects.select_for_update().get(pk=1)
-        rows = list(
-            Message.objects.filter(pk__gt=scan.last_message_id)
+        rows: list[dict[str, Any]] = [
+            dict(row)
+            for row in Message.objects.filter(pk__gt=scan.last_message_id)
             .order_by("pk")
             .values(
                 "pk", "workspace_id", "kind", "ticket_id", "conversation_id", "text", "created_at"
             )[:batch]
-        )
+        ]
         settled = []
         for row in rows:
             if row["created_at"] > now - SCAN_SETTLE:
@@ -93,7 +95,7 @@ def scan_messages_for_praise(*, now: datetime | None = None, batch: int = SCAN_B
     return len(praise)
 
 
-def _message_praise(rows: list[dict]) -> list[Praise]:
+def _message_praise(rows: list[dict[str, Any]]) -> list[Praise]:
     reports = {r["pk"]: detect_praise(r["text"]) for r in rows}
     rows = [r for r in rows if reports[r["pk"]].is_praise]
     tickets = Ticket.objects.in_bulk({r["ticket_id"] for r in rows})

@@ -123,7 +123,7 @@ def _answer(question: Question, values: list[str]) -> Any:
     field = f"q{question.pk}"
     if not values:
         if question.required:
-            raise _bad(field, "This question must be answered")
+            raise _bad(field, "This question must be answered", "required")
         return None
     if question.kind == QuestionKind.RATING:
         return _score(values[0] if len(values) == 1 else "", 1, 5, field=field)
@@ -132,10 +132,10 @@ def _answer(question: Question, values: list[str]) -> Any:
     chosen = [_option(question, v, field) for v in values]
     if question.kind == QuestionKind.SINGLE:
         if len(chosen) != 1:
-            raise _bad(field, "Choose one option")
+            raise _bad(field, "Choose one option", "option")
         return chosen[0]
     if len(set(chosen)) != len(chosen):
-        raise _bad(field, "An option was chosen twice")
+        raise _bad(field, "An option was chosen twice", "option")
     return sorted(chosen, key=question.options.index)
 
 
@@ -144,9 +144,9 @@ def _option(question: Question, value: str, field: str) -> str:
     try:
         index = int(value)
     except (TypeError, ValueError):
-        raise _bad(field, "Unknown option") from None
+        raise _bad(field, "Unknown option", "option") from None
     if not 1 <= index <= len(question.options):
-        raise _bad(field, "Unknown option")
+        raise _bad(field, "Unknown option", "option")
     return str(question.options[index - 1])
 
 
@@ -154,9 +154,9 @@ def _score(value: str | None, low: int, high: int, *, field: str) -> int:
     try:
         score = int(str(value).strip())
     except (TypeError, ValueError):
-        raise _bad(field, f"Choose a score from {low} to {high}") from None
+        raise _bad(field, f"Choose a score from {low} to {high}", "range") from None
     if not low <= score <= high:
-        raise _bad(field, f"Choose a score from {low} to {high}")
+        raise _bad(field, f"Choose a score from {low} to {high}", "range")
     return score
 
 
@@ -164,9 +164,13 @@ def _clean_text(value: str | None, *, field: str) -> str:
     """Stored verbatim (HTML is text, escaped where shown); NUL removed for PostgreSQL."""
     text = (value or "").replace("\x00", "").strip()
     if len(text) > MAX_COMMENT_CHARS:
-        raise _bad(field, f"At most {MAX_COMMENT_CHARS} characters")
+        raise _bad(field, f"At most {MAX_COMMENT_CHARS} characters", "too_long")
     return text
 
 
-def _bad(field: str, message: str) -> ServiceError:
-    return ServiceError(SurveysError.ANSWER_INVALID, message, status=422, field=field)
+def _bad(field: str, message: str, reason: str) -> ServiceError:
+    """``reason``: required, range (a score outside its scale), option (not one of the
+    choices, or a choice question answered wrongly) or too_long."""
+    return ServiceError(
+        SurveysError.ANSWER_INVALID, message, status=422, field=field, reason=reason
+    )
