@@ -83,6 +83,9 @@ class SurveySettings(models.Model):
     nps_sample_percent = models.PositiveSmallIntegerField(_("NPS 抽样比例（%）"), default=100)
     # The CSAT job has looked at every ticket solved up to here (its watermark).
     csat_checked_until = models.DateTimeField(null=True, blank=True)
+    # When CSAT was last switched on: tickets solved before are never asked (no backlog from
+    # the time it was off).
+    csat_since = models.DateTimeField(null=True, blank=True)
     nps_last_run_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 

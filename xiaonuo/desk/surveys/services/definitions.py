@@ -4,6 +4,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, fields
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.accounts.services import Actor
@@ -74,6 +75,9 @@ def update_survey_settings(
             )
     with transaction.atomic():
         settings = lock_settings(workspace=workspace)
+        if changes.csat_enabled and not settings.csat_enabled:
+            # Switched back on: tickets solved while it was off are not asked now.
+            settings.csat_since = timezone.now()
         for field in fields(changes):
             value = getattr(changes, field.name)
             if value is not None:

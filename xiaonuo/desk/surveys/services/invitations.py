@@ -67,16 +67,14 @@ def create_csat_invitations(*, workspace: Workspace, now: datetime | None = None
     summary = RunSummary()
     with transaction.atomic():
         settings = lock_settings(workspace=workspace)
-        upper = now - timedelta(minutes=settings.csat_delay_minutes)
         if not settings.csat_enabled:
-            # Switched off: the window moves on, so switching on later asks about new tickets,
-            # not a backlog.
-            settings.csat_checked_until = upper
-            settings.save(update_fields=["csat_checked_until", "updated_at"])
             return summary
+        upper = now - timedelta(minutes=settings.csat_delay_minutes)
         lower = upper - CSAT_MAX_AGE
         if settings.csat_checked_until is not None:
             lower = max(lower, settings.csat_checked_until - CSAT_OVERLAP)
+        if settings.csat_since is not None:
+            lower = max(lower, settings.csat_since)
         tickets = list(
             Ticket.objects.filter(
                 workspace=workspace,
