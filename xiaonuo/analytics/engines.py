@@ -1,0 +1,329 @@
+"""The engines the same Ibis expressions run on (docs/decisions/0013-analytics-engines.md).
+
+Each engine builds ``xn_raw_events`` for one workspace in its own SQL (time zone and JSON
+functions differ), registers the small per-customer tables, and runs the reports' expressions
+compiled by Ibis for its dialect. We compile with ``ibis.to_sql`` and execute with the engine's
+own client rather than through Ibis's backends: the expressions are the same, and the process
+keeps one way to talk to each engine (DuckDB's Python API, Django's PostgreSQL connection — which
+also sees the caller's transaction — and a SparkSession).
+
+- ``duckdb`` (default): in-process; reads the Parquet files listed in the lake manifest and the
+  tail handed over as Arrow.
+- ``postgres``: the main database; the lake's rows are copied into ``analytics_lakecopyevent``
+  (``sync_lake_copy``) and the tail table is read in place.
+- ``spark``: PySpark; reads the same Parquet files and the tail as Arrow. Local mode by default;
+  a cluster is configured the Spark way (``spark-defaults.conf``), with the lake on storage every
+  executor can read.
+"""
+
+import os
+import tempfile
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import ibis
+import pyarrow as pa
+from django.conf import settings
+from django.db import connection, transaction
+
+from xiaonuo.analytics.exceptions import AnalyticsError
+from xiaonuo.analytics.models import LakeCopyEvent, LakeCopyFile
+from xiaonuo.analytics.sources import Inputs
+from xiaonuo.events import lake
+from xiaonuo.events.models import LakeFile
+from xiaonuo.lib.errors import ServiceError
+
+ENGINES = ("duckdb", "postgres", "spark")
+Runner = Callable[[ibis.Expr], pa.Table]
+_ADVISORY_NAMESPACE = 0x7861  # "xa": the lake copy's lock, keyed by workspace id
+
+
+def resolve(name: str | None) -> str:
+    engine = name or settings.ANALYTICS_ENGINE
+    if engine not in ENGINES:
+        raise ServiceError(
+            AnalyticsError.UNKNOWN_ENGINE,
+            f"Unknown analytics engine {engine!r}; use one of {', '.join(ENGINES)}",
+            field="engine",
+        )
+    if engine == "postgres" and connection.vendor != "postgresql":
+        raise ServiceError(
+            AnalyticsError.ENGINE_UNAVAILABLE,
+            "The postgres analytics engine needs DATABASE_URL to point at PostgreSQL",
+            field="engine",
+        )
+    return engine
+
+
+@contextmanager
+def session(engine: str, inputs: Inputs) -> Iterator[Runner]:
+    opener = {"duckdb": _duckdb, "postgres": _postgres, "spark": _spark}[engine]
+    with opener(inputs) as run:
+        yield run
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+# --- DuckDB -----------------------------------------------------------------------------------
+
+
+def _duckdb_columns(inputs: Inputs) -> str:
+    zone = _literal(inputs.zone)
+    local = f"timezone({zone}, timestamp)"
+    prop = amount = "NULL"
+    if inputs.columns.property_key:
+        prop = f"json_extract_string(properties, '$.\"{inputs.columns.property_key}\"')"
+    if inputs.columns.amount_key:
+        raw = f"json_extract_string(properties, '$.\"{inputs.columns.amount_key}\"')"
+        amount = f"CAST(round(TRY_CAST({raw} AS DOUBLE) * 100) AS BIGINT)"
+    return (
+        "customer_id, anonymous_id, name, message_id, "
+        "CAST(floor(epoch(timestamp)) AS BIGINT) AS ts, "
+        f"CAST(floor(epoch({local}) / 86400) AS BIGINT) AS day, "
+        f"CAST(year({local}) * 12 + month({local}) - 1 AS BIGINT) AS month, "
+        f"CAST({prop} AS VARCHAR) AS prop, CAST({amount} AS BIGINT) AS amount_cents"
+    )
+
+
+@contextmanager
+def _duckdb(inputs: Inputs) -> Iterator[Runner]:
+    con = lake.new_connection()
+    try:
+        assert inputs.tail is not None
+        con.register("xn_tail", inputs.tail)
+        con.register("xn_merges", inputs.merges)
+        con.register("xn_anonymous", inputs.anonymous)
+        if inputs.dims is not None:
+            con.register("xn_dims", inputs.dims)
+        cols = "customer_id, type, anonymous_id, name, properties, message_id, timestamp"
+        source = f"SELECT {cols} FROM xn_tail"
+        if inputs.lake_paths:
+            paths = "[" + ", ".join(_literal(p) for p in inputs.lake_paths) + "]"
+            source = f"SELECT {cols} FROM read_parquet({paths}) UNION ALL {source}"
+        con.execute(
+            f"CREATE VIEW xn_raw_events AS SELECT {_duckdb_columns(inputs)} "  # noqa: S608
+            f"FROM ({source}) WHERE type = 'track'"
+        )
+
+        def run(expr: ibis.Expr) -> pa.Table:
+            return con.sql(ibis.to_sql(expr, dialect="duckdb")).to_arrow_table()
+
+        yield run
+    finally:
+        con.close()
+
+
+# --- PostgreSQL -------------------------------------------------------------------------------
+
+
+def _postgres_columns(inputs: Inputs, props: str) -> str:
+    zone = _literal(inputs.zone)
+    local = f"(timestamp AT TIME ZONE {zone})"
+    prop = amount = "NULL"
+    if inputs.columns.property_key:
+        prop = f"(({props})::jsonb ->> {_literal(inputs.columns.property_key)})"
+    if inputs.columns.amount_key:
+        raw = f"(({props})::jsonb ->> {_literal(inputs.columns.amount_key)})"
+        # A cast of text that is not a number would fail the query; DuckDB and Spark give NULL.
+        amount = (
+            f"CASE WHEN {raw} ~ '^\\s*-?[0-9]+(\\.[0-9]+)?([eE][-+]?[0-9]+)?\\s*$' "
+            f"THEN round(({raw})::numeric * 100) END"
+        )
+    return (
+        "customer_id, anonymous_id, name, message_id, "
+        "floor(extract(epoch FROM timestamp))::bigint AS ts, "
+        f"floor(extract(epoch FROM {local}) / 86400)::bigint AS day, "
+        f"(extract(year FROM {local}) * 12 + extract(month FROM {local}) - 1)::bigint AS month, "
+        f"({prop})::text AS prop, ({amount})::bigint AS amount_cents"
+    )
+
+
+@contextmanager
+def _postgres(inputs: Inputs) -> Iterator[Runner]:
+    sync_lake_copy(workspace_id=inputs.workspace_id)
+    assert inputs.tail_sql is not None
+    tail_sql, tail_params = inputs.tail_sql
+    lake_sql = (
+        f"SELECT {_postgres_columns(inputs, 'properties')} FROM analytics_lakecopyevent "  # noqa: S608
+        "WHERE workspace_id = %s"
+    )
+    tail_select = (
+        f"SELECT {_postgres_columns(inputs, 'properties')} FROM ({tail_sql}) tail "  # noqa: S608
+        "WHERE NOT (message_id = ANY(%s))"
+    )
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(
+            f"CREATE TEMP VIEW xn_raw_events AS {lake_sql} UNION ALL {tail_select}",
+            [inputs.workspace_id, *tail_params, list(inputs.duplicate_ids)],
+        )
+        _pg_table(cursor, "xn_merges", "merged_id bigint, survivor_id bigint", inputs.merges)
+        _pg_table(
+            cursor, "xn_anonymous", "anon_id text, known_customer_id bigint", inputs.anonymous
+        )
+        if inputs.dims is not None:
+            _pg_table(cursor, "xn_dims", "dim_customer_id bigint, value text", inputs.dims)
+        try:
+
+            def run(expr: ibis.Expr) -> pa.Table:
+                cursor.execute(ibis.to_sql(expr, dialect="postgres"))
+                names = [c.name for c in cursor.description]
+                rows = cursor.fetchall()
+                schema = expr.as_table().schema().to_pyarrow()
+                return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows], schema)
+
+            yield run
+        finally:
+            cursor.execute("DROP VIEW IF EXISTS xn_raw_events")
+            cursor.execute("DROP TABLE IF EXISTS xn_merges, xn_anonymous, xn_dims")
+
+
+def _pg_table(cursor: Any, name: str, columns: str, table: pa.Table) -> None:
+    cursor.execute(f"CREATE TEMP TABLE {name} ({columns}) ON COMMIT DROP")
+    if table.num_rows:
+        with cursor.cursor.copy(f"COPY {name} FROM STDIN") as copy:
+            for row in zip(*(c.to_pylist() for c in table.columns), strict=True):
+                copy.write_row(row)
+    cursor.execute(f"ANALYZE {name}")
+
+
+def sync_lake_copy(*, workspace_id: int) -> None:
+    """Make ``analytics_lakecopyevent`` hold exactly the workspace's listed lake files: load the
+    new ones, drop the rows of files that were removed or rewritten (erasure gives a rewritten
+    file a new path). One transaction under a per-workspace lock, so a report never sees half a
+    file and two reports do not load one file twice."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_NAMESPACE, workspace_id])
+        listed = dict(
+            LakeFile.objects.filter(workspace_id=workspace_id).values_list("id", "path")
+        )
+        copied = dict(
+            LakeCopyFile.objects.filter(workspace_id=workspace_id).values_list(
+                "lake_file_id", "path"
+            )
+        )
+        stale = [file_id for file_id, path in copied.items() if listed.get(file_id) != path]
+        if stale:
+            LakeCopyEvent.objects.filter(
+                workspace_id=workspace_id, lake_file_id__in=stale
+            )._raw_delete(using="default")
+            LakeCopyFile.objects.filter(lake_file_id__in=stale).delete()
+        missing = [(i, p) for i, p in listed.items() if i not in copied or i in stale]
+        for file_id, path in missing:
+            rows = _copy_file(cursor, workspace_id, file_id, str(lake.lake_root() / path))
+            LakeCopyFile.objects.create(
+                workspace_id=workspace_id, lake_file_id=file_id, path=path, rows=rows
+            )
+        if missing:
+            cursor.execute("ANALYZE analytics_lakecopyevent")
+
+
+def _copy_file(cursor: Any, workspace_id: int, file_id: int, path: str) -> int:
+    columns = "customer_id, anonymous_id, name, properties, message_id, timestamp"
+    con = lake.new_connection()
+    con.execute("SET TimeZone = 'UTC'")
+    with tempfile.TemporaryDirectory() as scratch:
+        csv = Path(scratch) / "rows.csv"
+        con.execute(
+            f"COPY (SELECT {workspace_id} AS workspace_id, {file_id} AS lake_file_id, "  # noqa: S608
+            f"{columns} FROM read_parquet(?) WHERE type = 'track') TO '{csv}' "
+            "(FORMAT csv, HEADER false, FORCE_QUOTE (anonymous_id, name, properties, message_id))",
+            [path],
+        )
+        con.close()
+        with (
+            cursor.cursor.copy(
+                f"COPY analytics_lakecopyevent (workspace_id, lake_file_id, {columns}) "
+                "FROM STDIN (FORMAT csv)"
+            ) as copy,
+            csv.open("rb") as source,
+        ):
+            while chunk := source.read(1 << 20):
+                copy.write(chunk)
+        return int(cursor.cursor.rowcount)
+
+
+# --- Spark ------------------------------------------------------------------------------------
+
+_spark_lock = threading.Lock()  # temp views are per session: one workspace's reports at a time
+_spark_session: Any = None
+
+
+def spark_session() -> Any:
+    """This process's SparkSession. Time zone UTC, so epoch arithmetic on wall-clock times means
+    what it means in DuckDB and PostgreSQL."""
+    global _spark_session
+    if _spark_session is None:
+        from pyspark.sql import SparkSession
+
+        cores = os.cpu_count() or 1
+        _spark_session = (
+            SparkSession.builder.appName("xiaonuo-analytics")
+            .config("spark.sql.session.timeZone", "UTC")
+            .config("spark.ui.enabled", "false")
+            # Reports shuffle small aggregates; Spark's default of 200 partitions is for clusters.
+            .config("spark.sql.shuffle.partitions", str(max(cores * 2, 2)))
+            .config("spark.sql.execution.arrow.pyspark.enabled", "true")
+            .getOrCreate()
+        )
+    return _spark_session
+
+
+def _spark_columns(inputs: Inputs) -> str:
+    zone = _literal(inputs.zone)
+    local = f"from_utc_timestamp(timestamp, {zone})"
+    prop = amount = "NULL"
+    if inputs.columns.property_key:
+        prop = f"get_json_object(properties, '$.{inputs.columns.property_key}')"
+    if inputs.columns.amount_key:
+        raw = f"get_json_object(properties, '$.{inputs.columns.amount_key}')"
+        amount = f"CAST(round(try_cast({raw} AS DOUBLE) * 100) AS BIGINT)"
+    return (
+        "customer_id, anonymous_id, name, message_id, "
+        "CAST(unix_timestamp(timestamp) AS BIGINT) AS ts, "
+        f"CAST(floor(unix_timestamp({local}) / 86400) AS BIGINT) AS day, "
+        f"CAST(year({local}) * 12 + month({local}) - 1 AS BIGINT) AS month, "
+        f"CAST({prop} AS STRING) AS prop, CAST({amount} AS BIGINT) AS amount_cents"
+    )
+
+
+@contextmanager
+def _spark(inputs: Inputs) -> Iterator[Runner]:
+    spark = spark_session()
+    with _spark_lock:
+        assert inputs.tail is not None
+        tail = spark.createDataFrame(inputs.tail)
+        if inputs.lake_paths:
+            files = spark.read.parquet(*inputs.lake_paths).select(*inputs.tail.column_names)
+            tail = files.unionByName(tail)
+        tail.createOrReplaceTempView("xn_source")
+        spark.sql(
+            f"SELECT {_spark_columns(inputs)} FROM xn_source WHERE type = 'track'"  # noqa: S608
+        ).createOrReplaceTempView("xn_raw_events")
+        small: dict[str, pa.Table | None] = {
+            "xn_merges": inputs.merges,
+            "xn_anonymous": inputs.anonymous,
+            "xn_dims": inputs.dims,
+        }
+        for name, table in small.items():
+            if table is not None:
+                spark.createDataFrame(table).createOrReplaceTempView(name)
+
+        def run(expr: ibis.Expr) -> pa.Table:
+            result = spark.sql(ibis.to_sql(expr, dialect="pyspark")).toArrow()
+            return result.cast(expr.as_table().schema().to_pyarrow())
+
+        try:
+            yield run
+        finally:
+            for name in ("xn_source", "xn_raw_events", *small):
+                spark.catalog.dropTempView(name)
+
+
+def run_all(engine: str, inputs: Inputs, exprs: Sequence[ibis.Expr]) -> list[pa.Table]:
+    with session(engine, inputs) as run:
+        return [run(e) for e in exprs]

@@ -1,0 +1,94 @@
+"""Cohort retention: who came back, period by period after their cohort period.
+
+A customer's cohort is the period of their first event (or first ``cohort_event``); they count as
+retained in period k when they did any event (or ``return_event``) in cohort period + k. Period 0
+is the cohort period itself, so with "any event" its rate is 100 %. Breakdowns split each cohort
+by a label: a property of the customer's first cohort event, or a per-customer label handed in
+as ``xn_dims`` (seed user, complaint outcome, CSAT) — customers without one get ``default``.
+"""
+
+from dataclasses import dataclass
+
+import ibis
+import pyarrow as pa
+from ibis.expr.types import Table
+
+from xiaonuo.analytics.reports.common import Period, events, period_column, period_start
+from xiaonuo.analytics.sources import DIMS, Inputs
+
+
+@dataclass(frozen=True)
+class RetentionSpec:
+    period: Period = Period.WEEK
+    cohort_event: str | None = None
+    return_event: str | None = None
+    # "property" (the first cohort event's ``Columns.property_key``) or "dims" (``xn_dims``).
+    breakdown: str | None = None
+    default_segment: str = ""
+
+
+@dataclass(frozen=True)
+class RetentionRow:
+    segment: str
+    cohort: object  # date of the cohort period's first day
+    period: int
+    customers: int
+    retained: int
+    rate: float
+
+
+def cohorts(inputs: Inputs, spec: RetentionSpec, *, as_of_ts: int) -> Table:
+    """customer_id, cohort (period number), segment."""
+    t = events(inputs, as_of_ts=as_of_ts)
+    if spec.cohort_event:
+        t = t.filter(t.name == spec.cohort_event)
+    t = t.mutate(p=period_column(t, spec.period))
+    if spec.breakdown == "property":
+        order = ibis.window(group_by="customer_id", order_by=["ts", "message_id"])
+        first = t.mutate(n=ibis.row_number().over(order)).filter(lambda r: r.n == 0)
+        return first.select(
+            "customer_id", cohort=first.p, segment=first.prop.fill_null(spec.default_segment)
+        )
+    c = t.group_by("customer_id").agg(cohort=t.p.min())
+    if spec.breakdown == "dims":
+        c = c.left_join(DIMS, c.customer_id == DIMS.dim_customer_id)
+        return c.select("customer_id", "cohort", segment=c.value.fill_null(spec.default_segment))
+    return c.mutate(segment=ibis.literal(spec.default_segment))
+
+
+def expressions(inputs: Inputs, spec: RetentionSpec, *, as_of_ts: int) -> tuple[Table, Table]:
+    c = cohorts(inputs, spec, as_of_ts=as_of_ts)
+    t = events(inputs, as_of_ts=as_of_ts)
+    if spec.return_event:
+        t = t.filter(t.name == spec.return_event)
+    active = t.select("customer_id", p=period_column(t, spec.period)).distinct()
+    joined = c.join(active, "customer_id")
+    joined = joined.mutate(k=joined.p - joined.cohort).filter(lambda r: r.k >= 0)
+    counts = joined.group_by(["segment", "cohort", "k"]).agg(retained=joined.customer_id.count())
+    sizes = c.group_by(["segment", "cohort"]).agg(customers=c.customer_id.count())
+    return sizes, counts
+
+
+def shape(
+    sizes: pa.Table, counts: pa.Table, spec: RetentionSpec, *, last_period: int
+) -> list[RetentionRow]:
+    """Every (cohort, k) up to the last period, zeros included, oldest cohort first."""
+    retained = {
+        (r["segment"], r["cohort"], r["k"]): r["retained"] for r in counts.to_pylist()
+    }
+    rows: list[RetentionRow] = []
+    for size in sorted(sizes.to_pylist(), key=lambda r: (r["segment"], r["cohort"])):
+        segment, cohort, customers = size["segment"], size["cohort"], size["customers"]
+        for k in range(last_period - cohort + 1):
+            n = retained.get((segment, cohort, k), 0)
+            rows.append(
+                RetentionRow(
+                    segment=segment,
+                    cohort=period_start(cohort, spec.period),
+                    period=k,
+                    customers=customers,
+                    retained=n,
+                    rate=round(n / customers, 4),
+                )
+            )
+    return rows
