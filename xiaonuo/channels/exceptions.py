@@ -14,8 +14,9 @@ class ChannelsError(StrEnum):
     METHOD_NOT_ALLOWED = "method_not_allowed"
     PAYLOAD_TOO_LARGE = "payload_too_large"  # a request body over the widget's limit
     RATE_LIMITED = "rate_limited"  # too many requests from one visitor or address; Retry-After
-    VISITOR_TOKEN_MISSING = "visitor_token_missing"  # the X-Xiaonuo-Visitor header is absent
-    VISITOR_TOKEN_INVALID = "visitor_token_invalid"  # forged, or issued for another channel
+    # (S105: these are error codes, not passwords.)
+    VISITOR_TOKEN_MISSING = "visitor_token_missing"  # noqa: S105 - the X-Xiaonuo-Visitor header is absent
+    VISITOR_TOKEN_INVALID = "visitor_token_invalid"  # noqa: S105 - forged, or another channel's
     CURSOR_INVALID = "cursor_invalid"  # ``after`` is not a non-negative integer
     USER_ID_INVALID = "user_id_invalid"  # identify: empty, or longer than 200 characters
     IDENTITY_UNSIGNED = "identity_unsigned"  # identify: a user id without its user_hash

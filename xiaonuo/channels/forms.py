@@ -18,8 +18,12 @@ class OriginsField(forms.CharField):
 
 class WidgetChannelForm(forms.Form):
     name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例如：官网、商城 H5"))
-    allowed_origins = OriginsField(label=_("允许嵌入的网站"), required=False, help_text=ORIGINS_HELP)
+    allowed_origins = OriginsField(
+        label=_("允许嵌入的网站"), required=False, help_text=ORIGINS_HELP
+    )
 
 
 class AllowedOriginsForm(forms.Form):
-    allowed_origins = OriginsField(label=_("允许嵌入的网站"), required=False, help_text=ORIGINS_HELP)
+    allowed_origins = OriginsField(
+        label=_("允许嵌入的网站"), required=False, help_text=ORIGINS_HELP
+    )

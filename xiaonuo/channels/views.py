@@ -93,9 +93,7 @@ def _render_widget(
 
 
 def _widget(request: ConsoleRequest, channel_id: int) -> Channel:
-    return channels_selectors.get_widget_channel(
-        workspace=request.workspace, channel_id=channel_id
-    )
+    return channels_selectors.get_widget_channel(workspace=request.workspace, channel_id=channel_id)
 
 
 @workspace_required(Perm.MANAGE_DESK)

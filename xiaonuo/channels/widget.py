@@ -71,9 +71,7 @@ def get_widget_channel(*, public_id: str) -> Channel:
 
 def require_enabled(channel: Channel) -> None:
     if not channel.enabled:
-        raise ServiceError(
-            ChannelsError.CHANNEL_DISABLED, "This chat is switched off", status=409
-        )
+        raise ServiceError(ChannelsError.CHANNEL_DISABLED, "This chat is switched off", status=409)
 
 
 def allowed_origins(channel: Channel) -> list[str]:

@@ -97,9 +97,7 @@ def test_people_who_do_not_manage_the_desk_cannot_open_the_pages(cast):
         client = signed_in(user)
         assert client.get(reverse("channels:widgets")).status_code == 403
         assert client.get(reverse("channels:widget", args=[channel.pk])).status_code == 403
-        assert (
-            client.post(reverse("channels:widget_secret", args=[channel.pk])).status_code == 403
-        )
+        assert client.post(reverse("channels:widget_secret", args=[channel.pk])).status_code == 403
     channel.refresh_from_db()
     assert channel.enabled is True
 

@@ -1,5 +1,7 @@
 """A visitor writes through the widget and reads the desk's replies: /channels/widget/<id>/…"""
 
+from pathlib import Path
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -69,7 +71,13 @@ def test_a_returning_visitor_is_the_same_customer_in_the_same_conversation(cast,
     again.write("我又来了")
 
     assert Conversation.objects.filter(workspace=cast.shop).count() == 1
-    assert Message.objects.filter(workspace=cast.shop).values("conversation__customer").distinct().count() == 1
+    assert (
+        Message.objects.filter(workspace=cast.shop)
+        .values("conversation__customer")
+        .distinct()
+        .count()
+        == 1
+    )
 
 
 def test_two_browsers_are_two_customers(cast, widget):
@@ -84,7 +92,10 @@ def test_internal_notes_never_reach_the_visitor(cast, visitor):
     mine = visitor.write().json()["message"]
     ticket_id = Message.objects.get(pk=mine["id"]).ticket_id
     desk_services.add_note(
-        workspace=cast.shop, ticket_id=ticket_id, text="这位客户上次投诉过", actor=Actor(user=cast.agent)
+        workspace=cast.shop,
+        ticket_id=ticket_id,
+        text="这位客户上次投诉过",
+        actor=Actor(user=cast.agent),
     )
 
     assert visitor.read().json()["messages"] == [mine]
@@ -237,5 +248,5 @@ def test_the_script_is_served_at_its_stable_address(client):
 
     path = finders.find("channels/widget.js")
     assert path is not None
-    source = open(path, encoding="utf-8").read()
+    source = Path(path).read_text(encoding="utf-8")
     assert "attachShadow" in source and "innerHTML" not in source

@@ -25,5 +25,6 @@ for _event, _reaction in WIDGET_REACTIONS.items():
 
 def platform_is_wired() -> bool:
     return hasattr(platform, "CHANNEL_DESK") and all(
-        reaction in platform.LISTENERS.get(event, []) for event, reaction in WIDGET_REACTIONS.items()
+        reaction in platform.LISTENERS.get(event, [])
+        for event, reaction in WIDGET_REACTIONS.items()
     )

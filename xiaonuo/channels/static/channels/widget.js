@@ -288,35 +288,53 @@
   }
 
   // --- Session, polling, sending --------------------------------------------------------------
-  async function start() {
-    if (state.started) return;
-    if (state.starting) return state.starting;
-    state.starting = (async function () {
-      var body = state.identity || {};
-      var data;
-      try {
-        data = await call("POST", "session/", body);
-      } catch (error) {
-        if (error.code === "visitor_token_invalid") {
-          forgetToken();
-          state.token = null;
-          data = await call("POST", "session/", body);
-        } else {
-          throw error;
-        }
+  var IDENTITY_ERRORS = {
+    identity_unsigned: 1, identity_signature_invalid: 1, identity_not_configured: 1, user_id_invalid: 1,
+  };
+
+  async function session() {
+    try {
+      return await call("POST", "session/", state.identity || {});
+    } catch (error) {
+      if (error.code === "visitor_token_invalid") {
+        forgetToken();
+        state.token = null;
+        return session();
       }
-      acceptSession(data, false);
-      state.started = true;
-      await drain();
-    })();
+      if (IDENTITY_ERRORS[error.code] && state.identity) {
+        // The site's signature is wrong: tell its developer, and chat anonymously meanwhile.
+        console.warn("Xiaonuo widget: the visitor was not identified (" + error.code + "); see docs/widget.md");
+        state.identity = null;
+        return session();
+      }
+      throw error;
+    }
+  }
+
+  // Throws what went wrong, so that the first start can keep the widget off the page.
+  async function startOrThrow() {
+    if (state.started) return;
+    if (!state.starting) {
+      state.starting = (async function () {
+        acceptSession(await session(), false);
+        state.started = true;
+        await drain();
+      })();
+    }
     try {
       await state.starting;
-    } catch (error) {
-      if (FATAL[error.code]) remove();
-      else if (state.open) showError(error.code);
     } finally {
       state.starting = null;
       schedule();
+    }
+  }
+
+  async function start() {
+    try {
+      await startOrThrow();
+    } catch (error) {
+      if (FATAL[error.code]) remove();
+      else if (state.open) showError(error.code);
     }
   }
 
@@ -365,10 +383,11 @@
   }
 
   // Open panel: every ~1.5 s (what the server suggests). Closed: every 15 s, so a reply still
-  // lights the badge. Hidden tab: not at all until it is shown again.
+  // lights the badge — only for visitors who have written. Hidden tab: not until it is shown.
   function schedule() {
     stopPolling();
     if (!state.started || document.hidden) return;
+    if (!state.open && !state.cursor) return;
     var delay = state.open ? state.pollMs : 15000;
     state.timer = setTimeout(async function () {
       await poll();
@@ -488,10 +507,18 @@
     },
   };
 
-  function mount() {
+  // The bubble shows only once the server has answered: a disabled chat, a site not on the
+  // channel's list (the browser blocks the answer) or an unreachable server leave no trace.
+  async function mount() {
+    host.style.setProperty("display", "none", "important");
     document.body.appendChild(host);
-    // Returning visitors (and identified users) see replies that came while they were away.
-    if (state.token || state.identity) start();
+    try {
+      await startOrThrow();
+    } catch (error) {
+      remove();
+      return;
+    }
+    host.style.removeProperty("display");
     window.dispatchEvent(new Event("xiaonuo:ready"));
   }
 
