@@ -20,6 +20,7 @@ from xiaonuo.accounts.permissions import Role
 from xiaonuo.accounts.services import Actor
 from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.models import AttributeType, Customer, Identity, IdentityKind, Tag
+from xiaonuo.demo import desk as desk_demo
 from xiaonuo.demo import people
 from xiaonuo.events import bulk
 from xiaonuo.events.bulk import EventRow
@@ -35,6 +36,8 @@ STAFF = [
     ("guancha", "督导 老周", Role.VIEWER),
 ]
 SCALES = {"default": (20_000, 500_000), "reference": (1_000_000, 10_000_000)}
+# The desk at each scale: tickets, messages (about 15 a ticket) and agents (DESIGN.md §6).
+DESK_SCALES = {"default": (3_000, 45_000, 6), "reference": (200_000, 3_000_000, 50)}
 DAYS = 180
 BLOCK = 20_000  # customers simulated and stored together
 STORES = {
@@ -77,6 +80,7 @@ class DemoResult:
     customers: int = 0
     events: int = 0
     api_key: str = ""
+    desk: desk_demo.DeskDemo | None = None
 
 
 def create_demo(
@@ -84,6 +88,9 @@ def create_demo(
     seed: int = 1,
     customers: int = 20_000,
     events: int = 500_000,
+    tickets: int = 3_000,
+    messages: int = 45_000,
+    agents: int = 6,
     if_empty: bool = False,
     now: datetime | None = None,
 ) -> DemoResult:
@@ -107,6 +114,20 @@ def create_demo(
             made_events += bulk.bulk_load_events(
                 workspace=workspace, rows=sim.events(members)
             ).loaded
+        desk = desk_demo.create_desk_demo(
+            workspace=workspace,
+            seed=seed,
+            now=now,
+            days=DAYS,
+            tickets=tickets,
+            messages=messages,
+            agents=agents,
+            products=[name for name, *_ in PRODUCTS],
+            stores=[store for stores in STORES.values() for store in stores],
+            password=PASSWORD,
+        )
+        # Survey answers for the solved tickets: the surveys' demo hooks in here, with
+        # ``desk.agents`` and the workspace's solved tickets (the desk's data is committed).
         _, secret = accounts_services.create_api_key(
             workspace=workspace, name="演示密钥", actor=Actor()
         )
@@ -120,11 +141,13 @@ def create_demo(
         customers=made_customers,
         events=made_events,
         api_key=secret,
+        desk=desk,
     )
 
 
 def _remove_demo(workspace: Workspace) -> None:
     User.objects.filter(username__in=[username for username, *_ in STAFF]).delete()
+    desk_demo.remove_agents()
     workspace.delete()
 
 

@@ -7,6 +7,7 @@ from django.core.management import call_command
 from xiaonuo.accounts.models import ApiKey, Membership
 from xiaonuo.customers.models import Customer, Identity
 from xiaonuo.demo import services as demo_services
+from xiaonuo.desk.models import Complaint, Message, Ticket
 from xiaonuo.events.models import Event
 
 pytestmark = pytest.mark.django_db
@@ -14,11 +15,17 @@ pytestmark = pytest.mark.django_db
 
 def make_demo(*extra: str) -> str:
     out = io.StringIO()
-    call_command("demo", "--customers", "60", "--events", "1500", *extra, stdout=out)
+    call_command(
+        "demo",
+        *("--customers", "60", "--events", "1500"),
+        *("--tickets", "80", "--messages", "1200", "--agents", "4"),
+        *extra,
+        stdout=out,
+    )
     return out.getvalue()
 
 
-def snapshot() -> tuple[list, list, list]:
+def snapshot() -> tuple[list, list, list, tuple]:
     customers = list(
         Customer.objects.order_by("id").values_list(
             "name", "gender", "city", "lifecycle_stage", "is_seed", "attributes", "consent"
@@ -30,7 +37,12 @@ def snapshot() -> tuple[list, list, list]:
             "message_id", "name", "properties", "timestamp"
         )
     )
-    return customers, identities, events
+    desk = (
+        list(Ticket.objects.order_by("id").values_list("subject", "status", "priority")),
+        list(Message.objects.order_by("id").values_list("kind", "text", "created_at")),
+        list(Complaint.objects.order_by("id").values_list("category", "severity", "status")),
+    )
+    return customers, identities, events, desk
 
 
 def test_the_demo_creates_members_events_and_the_demo_sign_in():
@@ -100,6 +112,7 @@ def test_a_demo_that_fails_half_way_leaves_nothing_behind(monkeypatch):
     assert not Workspace.objects.filter(slug="chaxiaoman").exists()
     assert not User.objects.filter(username="demo").exists()
     assert Customer.objects.count() == 0
+    assert not User.objects.filter(username__startswith="kefu-").exists()
 
 
 def test_demo_members_are_first_known_when_they_joined_not_when_the_demo_was_loaded():
