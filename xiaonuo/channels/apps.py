@@ -7,3 +7,6 @@ class ChannelsConfig(AppConfig):
 
     name = "xiaonuo.channels"
     label = "channels"
+
+    def ready(self) -> None:
+        from xiaonuo.channels import checks  # noqa: F401 - registers the system check

@@ -250,3 +250,11 @@ def test_the_script_is_served_at_its_stable_address(client):
     assert path is not None
     source = Path(path).read_text(encoding="utf-8")
     assert "attachShadow" in source and "innerHTML" not in source
+
+
+def test_the_system_check_warns_while_the_desk_is_not_wired(settings):
+    from xiaonuo.channels.checks import widget_wired_to_the_desk
+
+    assert widget_wired_to_the_desk() == []  # as the tests run: wired
+    settings.XIAONUO_LISTENERS_MODULE = "xiaonuo.lib.dispatch"  # a module without the wiring
+    assert [m.id for m in widget_wired_to_the_desk()] == ["channels.W001"]
