@@ -167,7 +167,8 @@ def get_inbox_page(
     *, workspace: Workspace, filters: InboxFilters, after: InboxCursor | None, size: int = 50
 ) -> tuple[list[Ticket], InboxCursor | None]:
     """One inbox page and the cursor of the next (None at the end). Ids first, then the page's
-    rows with what a row shows, in three queries whatever the page size."""
+    rows with what a row shows — and each ticket's ``last_excerpt``, the start of its newest
+    message — in three queries whatever the page size."""
     qs = list_inbox(workspace=workspace, filters=filters)
     if after is not None:
         qs = qs.filter(
@@ -176,7 +177,7 @@ def get_inbox_page(
         )
     keys = list(qs.values_list("pk", "last_activity_at")[: size + 1])
     page_ids = [pk for pk, _ in keys[:size]]
-    rows = {
+    rows: dict[int, Ticket] = {
         t.pk: t
         for t in Ticket.objects.filter(pk__in=page_ids)
         .select_related("customer", "assignee", "channel", "team")
@@ -242,6 +243,16 @@ def list_ticket_messages_after(
 ) -> QuerySet[Message]:
     """A ticket's messages and notes newer than the id ``after`` (a range of ``message_ticket``)."""
     return list_ticket_messages(workspace=workspace, ticket_id=ticket_id).filter(pk__gt=after)
+
+
+def get_tickets_by_id(*, workspace: Workspace, ticket_ids: list[int]) -> dict[int, Ticket]:
+    """Tickets named by id (search hits), with what a result line shows; others' are left out."""
+    return {
+        t.pk: t
+        for t in Ticket.objects.filter(workspace=workspace, pk__in=ticket_ids).select_related(
+            "customer", "assignee", "channel"
+        )
+    }
 
 
 def list_customer_tickets(*, workspace: Workspace, customer_id: int) -> QuerySet[Ticket]:

@@ -82,6 +82,7 @@ def _list_context(
         "rows": rows,
         "first_page": cursor is None,
         "next_after": encode_cursor(next_cursor),
+        "current_after": encode_cursor(cursor),
         "filter_query": _filter_query(request),
         "since": micros(marker),
         "digest": _digest([(t.pk, t.version) for t in tickets]) if cursor is None else "",
@@ -119,10 +120,30 @@ def inbox(request: ConsoleRequest) -> HttpResponse:
         desk_tab="inbox",
     )
     if query and integrations.search_available():
-        context["results"] = integrations.search(workspace=request.workspace, query=query)
-        return render(request, "desk/search_results.html", context)
+        return _search_results(request, context, query)
     context.update(_list_context(request, form, filters))
     return render(request, "desk/inbox.html", context)
+
+
+def _search_results(request: ConsoleRequest, context: dict[str, Any], query: str) -> HttpResponse:
+    raw_before = request.GET.get("before", "")
+    before = int(raw_before) if raw_before.isdigit() else None
+    hits = integrations.search(workspace=request.workspace, query=query, before=before)
+    tickets = desk_selectors.get_tickets_by_id(
+        workspace=request.workspace, ticket_ids=[h.ticket_id for h in hits]
+    )
+    _common.load_identities_of_nameless(t.customer for t in tickets.values())
+    context["results"] = [
+        {
+            "hit": hit,
+            "ticket": tickets[hit.ticket_id],
+            "customer": _common.customer_label(tickets[hit.ticket_id].customer),
+        }
+        for hit in hits
+        if hit.ticket_id in tickets
+    ]
+    context["next_before"] = hits[-1].message_id if len(hits) == integrations.SEARCH_LIMIT else ""
+    return render(request, "desk/search_results.html", context)
 
 
 @workspace_required(Perm.VIEW_DESK)
@@ -148,7 +169,12 @@ def inbox_live(request: ConsoleRequest) -> HttpResponse:
         return render(
             request,
             "desk/_inbox_poller.html",
-            {"since": micros(marker), "digest": _digest(keys), "filter_query": filter_query},
+            {
+                "since": micros(marker),
+                "digest": _digest(keys),
+                "filter_query": filter_query,
+                "poller_oob": True,
+            },
         )
     context = _list_context(request, form, filters)
     context["live"] = True

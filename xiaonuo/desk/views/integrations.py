@@ -29,11 +29,16 @@ def search_available() -> bool:
     return _module("xiaonuo.desk.search.selectors", "search_tickets") is not None
 
 
-def search(*, workspace: Workspace, query: str) -> list[Any]:
+def search(*, workspace: Workspace, query: str, before: int | None = None) -> list[Any]:
+    """Tickets with a message matching ``query``, newest match first: hits with ``ticket_id``,
+    ``message_id`` (the next page's ``before``), ``message_kind``, ``snippet`` (escaped, the
+    words in <mark>) and ``matched_at``."""
     module = _module("xiaonuo.desk.search.selectors", "search_tickets")
     if module is None:
         return []
-    return list(module.search_tickets(workspace=workspace, query=query, limit=SEARCH_LIMIT))
+    return list(
+        module.search_tickets(workspace=workspace, query=query, limit=SEARCH_LIMIT, before=before)
+    )
 
 
 @dataclass(frozen=True)
@@ -46,10 +51,11 @@ class SlaBadge:
 
 
 def sla_states(*, workspace: Workspace, tickets: list[Ticket]) -> dict[int, SlaBadge]:
-    module = _module("xiaonuo.desk.sla.selectors", "get_sla_states")
+    module = _module("xiaonuo.desk.sla.selectors", "sla_states")
     if module is None or not tickets:
         return {}
-    states = module.get_sla_states(workspace=workspace, tickets=tickets)
+    # Three queries whatever the number of tickets (the SLA app's selector).
+    states = module.sla_states(workspace=workspace, ticket_ids=[t.pk for t in tickets])
     return {
         ticket_id: SlaBadge(
             state=str(state.state), due_at=state.next_due_at, targets=list(state.targets)

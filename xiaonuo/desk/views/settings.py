@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -31,7 +32,7 @@ def _context(request: ConsoleRequest, tab: str, **extra: Any) -> dict[str, Any]:
         request,
         desk_tab="settings",
         settings_tab=tab,
-        sla_url=_common.optional_url("desk_sla:settings"),
+        sla_url=_common.optional_url("desk_sla:policies"),
         surveys_url=_common.optional_url("desk_surveys:settings"),
         **extra,
     )
@@ -109,6 +110,12 @@ def settings_capacity(request: ConsoleRequest) -> HttpResponse:
 # --- Canned replies ------------------------------------------------------------------------------
 
 
+def _variable_names() -> list[str]:
+    """The variables a body may use, by their names in the reader's language (both work)."""
+    english = (get_language() or "").startswith("en")
+    return [aliases[0] if english else aliases[1] for aliases in VARIABLES.values()]
+
+
 def _render_canned(
     request: ConsoleRequest, *, form: CannedReplyForm | None = None, status: int = 200
 ) -> HttpResponse:
@@ -117,7 +124,7 @@ def _render_canned(
         "canned",
         replies=desk_selectors.list_canned_replies(workspace=request.workspace),
         form=form or CannedReplyForm(),
-        variables=[aliases[1] for aliases in VARIABLES.values()],
+        variables=_variable_names(),
     )
     return render(request, "desk/settings/canned.html", context, status=status)
 
@@ -170,7 +177,7 @@ def canned_edit(request: ConsoleRequest, canned_reply_id: int) -> HttpResponse:
         "canned",
         reply=reply,
         form=form,
-        variables=[aliases[1] for aliases in VARIABLES.values()],
+        variables=_variable_names(),
     )
     return render(request, "desk/settings/canned_edit.html", context, status=status)
 
