@@ -208,11 +208,11 @@ def _checked(query: ResultsQuery) -> tuple[SurveyKind, GroupBy, Period]:
 
 
 def _label(workspace: Workspace, group_by: GroupBy, period: Period, rows: list[ResultRow]) -> None:
-    ids = [int(str(r.key)) for r in rows if r.key is not None]
     if group_by == GroupBy.PERIOD:
         for r in rows:
             r.label = _period_label(r.key, period)
         return
+    ids = [int(str(r.key)) for r in rows if r.key is not None]
     if group_by == GroupBy.AGENT:
         names = desk_selectors.get_staff_names(workspace=workspace, user_ids=ids)
     elif group_by == GroupBy.TEAM:

@@ -32,9 +32,12 @@ def solved_ticket(workspace: Workspace, **kwargs: Any) -> Ticket:
     return make_ticket(workspace=workspace, status="solved", **kwargs)
 
 
-def csat_invitation(workspace: Workspace, ticket: Ticket) -> Invitation:
-    """Run the CSAT job past the ticket's delay; the ticket's invitation."""
-    surveys_services.create_csat_invitations(workspace=workspace, now=after_delay(ticket))
+def csat_invitation(workspace: Workspace, ticket: Ticket, minutes: int = 61) -> Invitation:
+    """Run the CSAT job ``minutes`` after the solve (past the default delay); the ticket's
+    invitation."""
+    surveys_services.create_csat_invitations(
+        workspace=workspace, now=after_delay(ticket, minutes=minutes)
+    )
     return Invitation.objects.get(ticket=ticket, kind=SurveyKind.CSAT)
 
 
