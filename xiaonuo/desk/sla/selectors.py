@@ -257,7 +257,7 @@ class SlaReport:
 def get_report(
     *, workspace: Workspace, start: date, end: date, period: str = "day", tz: ZoneInfo | None = None
 ) -> SlaReport:
-    """Five grouped reads of the outcome index: overall, and by period, channel, priority and
+    """Four grouped reads of the outcome index: by period, channel, priority and
     agent (the assignee when the outcome was recorded)."""
     if period not in PERIODS:
         raise ServiceError(
