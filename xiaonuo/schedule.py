@@ -17,6 +17,7 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, periodic_task
 from xiaonuo import health
 from xiaonuo.accounts import tasks as accounts_tasks
 from xiaonuo.desk import tasks as desk_tasks
+from xiaonuo.events import tasks as events_tasks
 
 
 # Every minute, so /readyz can tell a live worker from a dead one (stale after three misses).
@@ -59,3 +60,19 @@ def purge_old_webhook_deliveries() -> int:
 @db_periodic_task(crontab(hour="20", minute="30"))
 def close_solved_tickets() -> int:
     return desk_tasks.close_solved_tickets.call_local()
+
+
+# Every five minutes: accepted events move from the tail table into the Parquet lake, so the
+# tail stays small (its random-key indexes are what limits ingestion) and analytics read columns.
+# Exactly once whatever happens to the worker (docs/decisions/0005); a run blocked by an old
+# transaction stops and the next one continues.
+@db_periodic_task(crontab(minute="*/5"))
+def compact_event_lake() -> int:
+    return events_tasks.compact_event_lake.call_local()
+
+
+# Daily at 04:40 China time: compacted events older than XIAONUO_TAIL_RETENTION_DAYS leave the
+# tail (the lake holds them; until then `xiaonuo lake verify --repair` can rebuild from them).
+@db_periodic_task(crontab(hour="20", minute="40"))
+def purge_compacted_tail() -> int:
+    return events_tasks.purge_compacted_tail.call_local()

@@ -175,6 +175,8 @@ STORAGES = {
 MEDIA_ROOT = DATA_DIR / "media"
 # The event lake's Parquet files (events.lake); issue 6 adds object storage through fsspec.
 LAKE_DIR = DATA_DIR / "lake"
+# Compacted events stay in the tail table this long, so a damaged lake file can be rebuilt.
+TAIL_RETENTION_DAYS = env_int("XIAONUO_TAIL_RETENTION_DAYS", 7, minimum=0)
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024  # a batch of 1,000 events with properties
 

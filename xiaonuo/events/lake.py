@@ -168,9 +168,11 @@ def write_day_files(
     return written
 
 
-def record_files(*, workspace_id: int, files: Sequence[WrittenFile], source: LakeSource) -> None:
-    """List written files in the manifest and add their rows to the day counts. Call inside the
-    transaction that makes them visible."""
+def record_files(
+    *, workspace_id: int, files: Sequence[WrittenFile], source: LakeSource, count: bool = True
+) -> None:
+    """List written files in the manifest and (unless the rows are counted already: compaction)
+    add their rows to the day counts. Call inside the transaction that makes them visible."""
     LakeFile.objects.bulk_create(
         LakeFile(
             workspace_id=workspace_id,
@@ -182,6 +184,8 @@ def record_files(*, workspace_id: int, files: Sequence[WrittenFile], source: Lak
         )
         for f in files
     )
+    if not count:
+        return
     per_day: dict[date, int] = {}
     for f in files:
         per_day[f.day] = per_day.get(f.day, 0) + f.rows

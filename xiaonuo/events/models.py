@@ -87,3 +87,16 @@ class LakeFile(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["workspace", "day"], name="lakefile_ws_day")]
+
+
+class LakeState(models.Model):
+    """The compaction job's watermark (one row): every tail event with an id up to
+    ``compacted_up_to`` is in the lake (or was a duplicate of an event already there).
+
+    Advanced in the same transaction that lists the new files, so a run killed at any point
+    either moved a batch completely or not at all. Tail ids only grow (AUTOINCREMENT on SQLite,
+    a sequence on PostgreSQL; the job waits for transactions older than its batch there).
+    """
+
+    compacted_up_to = models.BigIntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)

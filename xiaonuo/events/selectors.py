@@ -8,7 +8,7 @@ from django.db.models import QuerySet
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.customers.models import Identity, IdentityKind, MergeRecord
 from xiaonuo.events import lake
-from xiaonuo.events.models import Event, EventDayCount
+from xiaonuo.events.models import Event, EventDayCount, LakeState
 
 StoredEvent = Event | lake.LakeEvent  # the attributes a timeline reads are the same
 
@@ -42,7 +42,7 @@ def page_customer_events(
     both (sent again through the API after its history was imported) is shown once; the total
     counts it twice until the compaction job drops the tail's copy."""
     wanted = offset + limit
-    events = Event.objects.filter(workspace=workspace, customer_id=customer_id)
+    events = uncompacted_events(workspace=workspace).filter(customer_id=customer_id)
     tail: list[StoredEvent] = list(events.order_by("-timestamp", "-id")[:wanted])
     tail_total = len(tail) if len(tail) < wanted else events.count()
     if not lake.file_paths(workspace_id=workspace.pk):
@@ -78,6 +78,8 @@ def get_event_counts_by_day(*, workspace: Workspace, days: list[date]) -> dict[d
 
 
 def uncompacted_events(*, workspace: Workspace) -> "QuerySet[Event]":
-    """The tail rows not yet in the lake: what analytics add to the lake's files. (Until the
-    compaction job runs, that is the whole tail; imported history is in the lake only.)"""
-    return Event.objects.filter(workspace=workspace)
+    """The tail rows not yet in the lake (above the compaction watermark): what readers add to
+    the lake's files. Compacted rows stay in the tail for a while (TAIL_RETENTION_DAYS) but are
+    in the lake, so reading both would count them twice."""
+    mark = LakeState.objects.filter(pk=1).values_list("compacted_up_to", flat=True).first()
+    return Event.objects.filter(workspace=workspace, id__gt=mark or 0)
