@@ -12,7 +12,6 @@ from django.utils.safestring import SafeString
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.desk.models import Message
 from xiaonuo.desk.search import engines, text
-from xiaonuo.desk.search.models import IndexedMessage
 
 MAX_LIMIT = 100
 # Matching messages read per round. A ticket's conversation often repeats the words searched
@@ -61,7 +60,9 @@ def search_tickets(
         newest: dict[int, int] = {}  # ticket → its newest matching message in this round
         for message_id in ids:
             row = rows.get(message_id)
-            if row is not None and row[1] not in seen and row[1] not in newest:
+            if row is None or row[1] in seen or row[1] in newest:
+                continue
+            if text.contains_every_word(row[4], parsed):
                 newest[row[1]] = message_id
         seen.update(newest)
         if before is not None and newest:
@@ -91,12 +92,12 @@ def _tickets_matching_since(
     workspace: Workspace, query: text.Query, ticket_ids: set[int], since: int
 ) -> set[int]:
     """Of ``ticket_ids``, those with a matching message at or after the message ``since``.
-    Their messages from there on are few; their stored terms are checked here."""
+    Their messages from there on are few; their text is checked here."""
     found: set[int] = set()
-    rows = IndexedMessage.objects.filter(
-        workspace=workspace, message__ticket_id__in=ticket_ids, message_id__gte=since
-    ).values_list("message__ticket_id", "terms")
-    for ticket_id, terms in rows:
-        if ticket_id not in found and query.matches(set(terms.split())):
+    rows = Message.objects.filter(
+        workspace=workspace, ticket_id__in=ticket_ids, pk__gte=since
+    ).values_list("ticket_id", "text")
+    for ticket_id, body in rows:
+        if ticket_id not in found and text.contains_every_word(body, query):
             found.add(ticket_id)
     return found

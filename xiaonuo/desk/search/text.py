@@ -143,6 +143,20 @@ def snippet(text: str, query: Query, *, width: int = SNIPPET_CHARS) -> SafeStrin
     return mark_safe("".join(parts))  # noqa: S308 - every piece of user text is escaped above
 
 
+def contains_every_word(text: str, query: Query) -> bool:
+    """Whether each of the query's words occurs in ``text`` itself. The index answers "holds
+    all the bigrams", which a message can do with the characters apart ("订单…单号" for
+    订单号); this check keeps only real occurrences."""
+    haystack = normalise(text)
+    return all(_word_pattern(word).search(haystack) for word in query.words)
+
+
+def _word_pattern(word: str) -> re.Pattern[str]:
+    # A letter/digit word marks the start of a run: "o00" in "o0012", not in "xo00".
+    start = "" if _IS_CJK.match(word) else f"(?<![^\\W_{_CJK}])"
+    return re.compile(start + re.escape(word))
+
+
 def _match_spans(text: str, query: Query) -> list[tuple[int, int]]:
     """Where the query's words occur in ``text`` (offsets into ``text``), merged, in order.
     Matching runs on the normalised text; ``origin`` maps its characters back."""
@@ -155,11 +169,9 @@ def _match_spans(text: str, query: Query) -> list[tuple[int, int]]:
     haystack = "".join(folded)
     spans: list[tuple[int, int]] = []
     for word in query.words:
-        # A letter/digit word marks the start of a run: "o00" in "o0012", not in "xo00".
-        start = "" if _IS_CJK.match(word) else f"(?<![^\\W_{_CJK}])"
         spans.extend(
             (origin[m.start()], origin[m.end() - 1] + 1)
-            for m in re.finditer(start + re.escape(word), haystack)
+            for m in _word_pattern(word).finditer(haystack)
         )
     spans.sort()
     merged: list[tuple[int, int]] = []

@@ -378,3 +378,13 @@ def test_a_reset_index_is_rebuilt_by_the_next_catch_up(cast):
     indexed()
 
     assert hit_tickets(cast.shop, "杨枝甘露") == [received.ticket.pk]
+
+
+def test_a_word_must_occur_as_written_not_only_as_its_pieces(cast):
+    # "订单号" is indexed as 订单 + 单号; here they are apart and the word never occurs
+    apart = receive(workspace=cast.shop, text="订单还没到，单号是多少？").ticket
+    whole = receive(workspace=cast.shop, text="订单号发你了").ticket
+    indexed()
+
+    assert hit_tickets(cast.shop, "订单号") == [whole.pk]
+    assert apart.pk in hit_tickets(cast.shop, "订单 单号")
