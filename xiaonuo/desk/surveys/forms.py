@@ -1,5 +1,7 @@
 """Console forms of the surveys app: they parse; the services check and write."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -22,12 +24,13 @@ class SettingsForm(forms.ModelForm):
             "nps_sample_percent",
         ]
 
-    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        # The browser's hints only; the service checks the ranges (SETTING_LIMITS).
         for name, (low, high) in SETTING_LIMITS.items():
-            field = self.fields[name]
-            field.widget.attrs.update({"min": low, "max": high, "class": "form-control"})
-            field.min_value, field.max_value = low, high  # type: ignore[attr-defined]
+            self.fields[name].widget.attrs.update(
+                {"min": low, "max": high, "class": "form-control"}
+            )
 
 
 _KIND_CHOICES = QuestionKind.choices

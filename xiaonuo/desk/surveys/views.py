@@ -11,7 +11,7 @@ import io
 from datetime import date
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -24,7 +24,7 @@ from xiaonuo.desk.surveys import selectors as surveys_selectors
 from xiaonuo.desk.surveys import services as surveys_services
 from xiaonuo.desk.surveys.exceptions import SurveysError
 from xiaonuo.desk.surveys.forms import QuestionFormSet, SendSurveyForm, SettingsForm, SurveyForm
-from xiaonuo.desk.surveys.models import PraiseSource, SurveyKind
+from xiaonuo.desk.surveys.models import Invitation, PraiseSource, SurveyKind
 from xiaonuo.desk.surveys.selectors import GroupBy, Period, PraiseFilters, ResultsQuery
 from xiaonuo.desk.surveys.services.responses import Submission, get_open_invitation
 from xiaonuo.lib.errors import ServiceError
@@ -308,7 +308,7 @@ def ready_links(request: ConsoleRequest) -> HttpResponse:
 
 # --- Public pages (no sign-in) ----------------------------------------------------------------
 
-_PROBLEM_PAGES = {
+_PROBLEM_PAGES: dict[str, int] = {
     SurveysError.LINK_INVALID: 404,
     SurveysError.LINK_EXPIRED: 410,
     SurveysError.ALREADY_ANSWERED: 409,
@@ -339,12 +339,12 @@ def respond(request: HttpRequest, token: str) -> HttpResponse:
 
 def _render_respond(
     request: HttpRequest,
-    invitation,
+    invitation: Invitation,
     *,
     error: ServiceError | None = None,
-    posted=None,
+    posted: QueryDict | None = None,
     status: int = 200,
-) -> HttpResponse:  # type: ignore[no-untyped-def]
+) -> HttpResponse:
     error_field = error.details.get("field") if error else None
     questions = [
         (q, error_field == f"q{q.pk}")
@@ -367,9 +367,7 @@ def _render_respond(
 
 
 def _link_problem(request: HttpRequest, error: ServiceError) -> HttpResponse:
-    status = (
-        _PROBLEM_PAGES.get(SurveysError(error.code), 404) if error.code in _PROBLEM_PAGES else 404
-    )
+    status = _PROBLEM_PAGES.get(error.code, 404)
     response = render(
         request, "desk_surveys/public/link_problem.html", {"code": error.code}, status=status
     )
