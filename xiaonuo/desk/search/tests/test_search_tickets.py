@@ -388,3 +388,18 @@ def test_a_word_must_occur_as_written_not_only_as_its_pieces(cast):
 
     assert hit_tickets(cast.shop, "订单号") == [whole.pk]
     assert apart.pk in hit_tickets(cast.shop, "订单 单号")
+
+
+def test_the_periodic_job_indexes_and_skips_while_another_run_holds_the_lock(cast):
+    from huey.contrib.djhuey import HUEY
+    from huey.exceptions import TaskLockedException
+
+    from xiaonuo.desk.search import tasks as search_tasks
+
+    received = receive(workspace=cast.shop, text="杨枝甘露少冰")
+    with HUEY.lock_task("desk-search-catch-up"), pytest.raises(TaskLockedException):
+        search_tasks.catch_up_index.call_local()
+    assert hit_tickets(cast.shop, "少冰") == []
+
+    assert search_tasks.catch_up_index.call_local() == 1
+    assert hit_tickets(cast.shop, "少冰") == [received.ticket.pk]
