@@ -15,5 +15,6 @@ urlpatterns = [
     path("desk/surveys/", include("xiaonuo.desk.surveys.urls")),
     path("desk/", include("xiaonuo.desk.urls")),
     path("channels/", include("xiaonuo.channels.urls")),
+    path("analytics/", include("xiaonuo.analytics.urls")),
     path("", include("xiaonuo.console.urls")),
 ]
