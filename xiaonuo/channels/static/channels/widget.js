@@ -92,8 +92,21 @@
       "; Max-Age=31536000; Path=/; SameSite=Lax" + secure;
   }
 
+  // The newest message the visitor has had on screen, so that replies that came between two
+  // page views still light the badge, and old ones do not.
+  var readKey = "xiaonuo.read." + channel;
+  function loadRead() {
+    try { return Number(window.localStorage.getItem(readKey)) || 0; } catch (e) { return 0; }
+  }
+  function saveRead(id) {
+    try { window.localStorage.setItem(readKey, String(id)); } catch (e) { /* badge only */ }
+  }
+
   function forgetToken() {
-    try { window.localStorage.removeItem(storageKey); } catch (e) { /* nothing stored */ }
+    try {
+      window.localStorage.removeItem(storageKey);
+      window.localStorage.removeItem(readKey);
+    } catch (e) { /* nothing stored */ }
     document.cookie = cookieName + "=; Max-Age=0; Path=/; SameSite=Lax";
   }
 
@@ -142,6 +155,7 @@
     pollMs: 1500,
     timer: null,
     identity: null,
+    read: loadRead(),
   };
   var userId = script.getAttribute("data-user-id");
   var userHash = script.getAttribute("data-user-hash");
@@ -255,15 +269,23 @@
     item.appendChild(el("div", { class: "text" }, message.text));
     log.appendChild(item);
     log.scrollTop = log.scrollHeight;
-    return !mine;
+    return !mine && message.id > state.read;
   }
 
-  function addMessages(messages, countUnread) {
+  function markRead() {
+    if (state.cursor > state.read) {
+      state.read = state.cursor;
+      saveRead(state.read);
+    }
+  }
+
+  function addMessages(messages) {
     var fresh = 0;
     for (var i = 0; i < messages.length; i++) {
       if (addMessage(messages[i])) fresh += 1;
     }
-    if (countUnread && fresh && !state.open) {
+    if (state.open) markRead();
+    else if (fresh) {
       state.unread += fresh;
       badge.textContent = String(state.unread);
       badge.removeAttribute("hidden");
@@ -345,7 +367,7 @@
     }
     if (replace) clearThread();
     state.pollMs = data.poll_interval_ms || state.pollMs;
-    addMessages(data.messages || [], true);
+    addMessages(data.messages || []);
     state.hasMore = data.has_more;
   }
 
@@ -353,7 +375,7 @@
   async function drain() {
     while (state.hasMore) {
       var data = await call("GET", "messages/?after=" + state.cursor);
-      addMessages(data.messages, true);
+      addMessages(data.messages);
       state.hasMore = data.has_more;
     }
   }
@@ -362,7 +384,7 @@
     if (!state.started || !state.token) return;
     try {
       var data = await call("GET", "messages/?after=" + state.cursor);
-      addMessages(data.messages, true);
+      addMessages(data.messages);
       state.hasMore = data.has_more;
       if (state.hasMore) await drain();
       if (status.textContent === t.offline) status.textContent = "";
@@ -444,6 +466,7 @@
     bubble.setAttribute("aria-label", t.close);
     state.unread = 0;
     badge.setAttribute("hidden", "");
+    markRead();
     showNote();
     input.focus();
     log.scrollTop = log.scrollHeight;
