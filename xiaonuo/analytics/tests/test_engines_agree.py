@@ -33,8 +33,8 @@ def retention_rows(workspace, engine, period, **options):
     return [(r.segment, r.cohort, r.period, r.customers, r.retained) for r in rows]
 
 
-def check_retention(workspace, history, engine):
-    for period in ("day", "week", "month"):
+def check_retention(workspace, history, engine, periods=("day", "week", "month")):
+    for period in periods:
         assert retention_rows(workspace, engine, period) == data.brute_retention(history, period)
     assert retention_rows(
         workspace, engine, "week", cohort_event="下单", return_event="支付成功"
@@ -44,8 +44,8 @@ def check_retention(workspace, history, engine):
     ) == data.brute_retention(history, "week", segment_of=lambda c, e: e.properties["channel"])
 
 
-def check_lifecycle(workspace, history, engine):
-    for period in ("day", "week", "month"):
+def check_lifecycle(workspace, history, engine, periods=("day", "week", "month")):
+    for period in periods:
         report = selectors.get_lifecycle(
             workspace=workspace, period=Period(period), days=40, engine=engine, as_of=data.AS_OF
         )
@@ -157,5 +157,9 @@ def test_report_matches_brute_force(cast, history, engine, check):
 
 
 def test_every_report_on_spark(cast, history):
-    for check in CHECKS:
+    # One period each for the two reports that have them (the others are exercised above):
+    # Spark plans every query in about a second, so this test is kept to the essentials.
+    check_retention(cast.shop, history, "spark", periods=("week",))
+    check_lifecycle(cast.shop, history, "spark", periods=("week",))
+    for check in CHECKS[2:]:
         check(cast.shop, history, "spark")
