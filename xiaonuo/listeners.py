@@ -7,6 +7,8 @@ Keep each entry's reason beside it.
 from collections.abc import Callable
 from typing import Any
 
+from xiaonuo.channels import widget as channels_widget
+from xiaonuo.desk import selectors as desk_selectors
 from xiaonuo.desk import services as desk_services
 from xiaonuo.events import services as events_services
 
@@ -16,11 +18,21 @@ LISTENERS: dict[str, list[Callable[..., Any]]] = {
     "customer.merged": [
         events_services.move_events_to_survivor,
         desk_services.move_desk_to_survivor,
+        channels_widget.move_visitors_to_survivor,
     ],
     # A privacy erasure removes the person's behaviour too, not only the profile, and every
     # message they exchanged with the desk.
     "customer.erased": [
         events_services.erase_customer_events,
         desk_services.erase_customer_desk_data,
+        channels_widget.erase_customer_visitors,
     ],
+}
+
+# The web chat widget (channels, below the desk) hands a visitor's message to the desk and reads
+# the thread back: an upward call, so it is wired here rather than imported
+# (xiaonuo/channels/desk_port.py).
+CHANNEL_DESK: dict[str, Callable[..., Any]] = {
+    "receive_message": desk_services.receive_message,
+    "list_thread": desk_selectors.list_thread,
 }
