@@ -240,3 +240,12 @@ def go_online(*, workspace: Workspace, user: User, capacity: int | None = None) 
             workspace=workspace, user_id=user.pk, capacity=capacity, actor=Actor()
         )
     desk_services.set_presence(workspace=workspace, user=user, status="online")
+
+
+def make_team(*, workspace: Workspace, name: str = "售后", members: tuple[User, ...] = ()) -> Any:
+    """A team of the desk (``desk.models.Team``) with these agents as members."""
+    from xiaonuo.desk import services as desk_services
+
+    return desk_services.create_team(
+        workspace=workspace, name=name, member_ids=[m.pk for m in members], actor=Actor()
+    )
