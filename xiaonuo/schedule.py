@@ -17,6 +17,7 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, periodic_task
 from xiaonuo import health
 from xiaonuo.accounts import tasks as accounts_tasks
 from xiaonuo.desk import tasks as desk_tasks
+from xiaonuo.desk.sla import tasks as sla_tasks
 from xiaonuo.events import tasks as events_tasks
 
 
@@ -76,3 +77,11 @@ def compact_event_lake() -> int:
 @db_periodic_task(crontab(hour="20", minute="40"))
 def purge_compacted_tail() -> int:
     return events_tasks.purge_compacted_tail.call_local()
+
+
+# Every minute: SLA warnings, breaches and met targets are recorded once each, and the assignee
+# of a warned or breached ticket gets an alert (desk_sla.SlaEvent). Targets are in minutes, so a
+# warning is at most a minute late. Idempotent: rows are inserted against unique constraints.
+@db_periodic_task(crontab(minute="*"))
+def record_sla_events() -> int:
+    return sla_tasks.record_sla_events.call_local()
