@@ -213,26 +213,43 @@ def sync_lake_copy(*, workspace_id: int) -> None:
             )._raw_delete(using="default")
             LakeCopyFile.objects.filter(lake_file_id__in=stale).delete()
         missing = [(i, p) for i, p in listed.items() if i not in copied or i in stale]
-        for file_id, path in missing:
-            rows = _copy_file(cursor, workspace_id, file_id, str(lake.lake_root() / path))
-            LakeCopyFile.objects.create(
-                workspace_id=workspace_id, lake_file_id=file_id, path=path, rows=rows
-            )
         if missing:
+            counts = _copy_files(cursor, workspace_id, missing)
+            LakeCopyFile.objects.bulk_create(
+                LakeCopyFile(
+                    workspace_id=workspace_id, lake_file_id=i, path=p, rows=counts.get(i, 0)
+                )
+                for i, p in missing
+            )
             cursor.execute("ANALYZE analytics_lakecopyevent")
 
 
-def _copy_file(cursor: Any, workspace_id: int, file_id: int, path: str) -> int:
+def _copy_files(cursor: Any, workspace_id: int, files: list[tuple[int, str]]) -> dict[int, int]:
+    """Load the files' track events in one COPY (DuckDB reads them all at once and writes CSV,
+    which PostgreSQL parses fastest); returns the rows loaded per file."""
     columns = "customer_id, anonymous_id, name, properties, message_id, timestamp"
+    root = lake.lake_root()
     con = lake.new_connection()
     con.execute("SET TimeZone = 'UTC'")
+    ids = pa.table(
+        {"file_id": [i for i, _ in files], "filename": [str(root / p) for _, p in files]}
+    )
+    con.register("xn_files", ids)
     with tempfile.TemporaryDirectory() as scratch:
         csv = Path(scratch) / "rows.csv"
         con.execute(
-            f"COPY (SELECT {workspace_id} AS workspace_id, {file_id} AS lake_file_id, "  # noqa: S608
-            f"{columns} FROM read_parquet(?) WHERE type = 'track') TO '{csv}' "
+            f"COPY (SELECT {workspace_id} AS workspace_id, f.file_id, {columns} "  # noqa: S608
+            "FROM read_parquet(?, filename = true) r JOIN xn_files f USING (filename) "
+            f"WHERE type = 'track') TO '{csv}' "
             "(FORMAT csv, HEADER false, FORCE_QUOTE (anonymous_id, name, properties, message_id))",
-            [path],
+            [ids["filename"].to_pylist()],
+        )
+        counts = dict(
+            con.execute(
+                "SELECT f.file_id, count(*) FROM read_parquet(?, filename = true) r "
+                "JOIN xn_files f USING (filename) WHERE type = 'track' GROUP BY 1",
+                [ids["filename"].to_pylist()],
+            ).fetchall()
         )
         con.close()
         with (
@@ -244,7 +261,7 @@ def _copy_file(cursor: Any, workspace_id: int, file_id: int, path: str) -> int:
         ):
             while chunk := source.read(1 << 20):
                 copy.write(chunk)
-        return int(cursor.cursor.rowcount)
+    return counts
 
 
 # --- Spark ------------------------------------------------------------------------------------

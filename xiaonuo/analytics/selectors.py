@@ -137,9 +137,10 @@ def get_retention(
         default_segment=default,
     )
     name, inputs = _prepare(workspace, engine, columns, dims)
-    sizes, counts = engines.run_all(
-        name, inputs, retention.expressions(inputs, spec, as_of_ts=moment.ts)
+    (result,) = engines.run_all(
+        name, inputs, [retention.expression(inputs, spec, as_of_ts=moment.ts)]
     )
+    sizes, counts = retention.split(result)
     return retention.shape(
         sizes, counts, spec, last_period=period_of_day(moment.day, period)
     )

@@ -56,6 +56,24 @@ def cohorts(inputs: Inputs, spec: RetentionSpec, *, as_of_ts: int) -> Table:
     return c.mutate(segment=ibis.literal(spec.default_segment))
 
 
+def expression(inputs: Inputs, spec: RetentionSpec, *, as_of_ts: int) -> Table:
+    """One query: retained customers per (segment, cohort, k), and each cohort's size as k = -1
+    (one scan of the events instead of two)."""
+    sizes, counts = expressions(inputs, spec, as_of_ts=as_of_ts)
+    sizes = sizes.select("segment", "cohort", k=ibis.literal(-1, "int64"), retained="customers")
+    return counts.select("segment", "cohort", "k", "retained").union(sizes, distinct=False)
+
+
+def split(result: pa.Table) -> tuple[pa.Table, pa.Table]:
+    rows = result.to_pylist()
+    sizes = [
+        {"segment": r["segment"], "cohort": r["cohort"], "customers": r["retained"]}
+        for r in rows
+        if r["k"] == -1
+    ]
+    return pa.Table.from_pylist(sizes), pa.Table.from_pylist([r for r in rows if r["k"] >= 0])
+
+
 def expressions(inputs: Inputs, spec: RetentionSpec, *, as_of_ts: int) -> tuple[Table, Table]:
     c = cohorts(inputs, spec, as_of_ts=as_of_ts)
     t = events(inputs, as_of_ts=as_of_ts)
@@ -73,9 +91,7 @@ def shape(
     sizes: pa.Table, counts: pa.Table, spec: RetentionSpec, *, last_period: int
 ) -> list[RetentionRow]:
     """Every (cohort, k) up to the last period, zeros included, oldest cohort first."""
-    retained = {
-        (r["segment"], r["cohort"], r["k"]): r["retained"] for r in counts.to_pylist()
-    }
+    retained = {(r["segment"], r["cohort"], r["k"]): r["retained"] for r in counts.to_pylist()}
     rows: list[RetentionRow] = []
     for size in sorted(sizes.to_pylist(), key=lambda r: (r["segment"], r["cohort"])):
         segment, cohort, customers = size["segment"], size["cohort"], size["customers"]
