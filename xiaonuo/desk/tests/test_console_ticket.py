@@ -310,3 +310,19 @@ def test_the_live_poll_brings_a_new_customer_message_to_an_open_ticket_page(cast
     assert Ticket.objects.get(pk=ticket.pk).version > int(
         re.search(r"version=(\d+)", poll).group(1)
     )
+
+
+def test_an_unchanged_ticket_page_poll_is_one_primary_key_read(cast, ticket):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = signed_in(cast.agent)
+    page = client.get(f"/desk/tickets/{ticket.pk}/").content.decode()
+    poll = (
+        re.search(r'hx-get="(/desk/tickets/\d+/live/\?[^"]*)"', page).group(1).replace("&amp;", "&")
+    )
+
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(poll).status_code == 204
+
+    assert len([q for q in queries.captured_queries if '"desk_' in q["sql"]]) == 1

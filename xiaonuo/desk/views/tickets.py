@@ -207,8 +207,7 @@ def ticket_live(request: ConsoleRequest, ticket_id: int) -> HttpResponse:
             workspace=request.workspace, ticket_id=ticket.pk, after=after
         )
     )
-    context = _common.desk_context(
-        request,
+    context = dict(
         ticket=ticket,
         new_messages=new,
         after=new[-1].pk if new else after,
