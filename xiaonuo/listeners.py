@@ -10,6 +10,7 @@ from typing import Any
 from xiaonuo.channels import widget as channels_widget
 from xiaonuo.desk import selectors as desk_selectors
 from xiaonuo.desk import services as desk_services
+from xiaonuo.desk.surveys import services as surveys_services
 from xiaonuo.events import services as events_services
 
 LISTENERS: dict[str, list[Callable[..., Any]]] = {
@@ -19,6 +20,7 @@ LISTENERS: dict[str, list[Callable[..., Any]]] = {
         events_services.move_events_to_survivor,
         desk_services.move_desk_to_survivor,
         channels_widget.move_visitors_to_survivor,
+        surveys_services.move_surveys_to_survivor,
     ],
     # A privacy erasure removes the person's behaviour too, not only the profile, and every
     # message they exchanged with the desk.

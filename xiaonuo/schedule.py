@@ -18,6 +18,7 @@ from xiaonuo import health
 from xiaonuo.accounts import tasks as accounts_tasks
 from xiaonuo.desk import tasks as desk_tasks
 from xiaonuo.desk.sla import tasks as sla_tasks
+from xiaonuo.desk.surveys import tasks as surveys_tasks
 from xiaonuo.events import tasks as events_tasks
 
 
@@ -85,3 +86,25 @@ def purge_compacted_tail() -> int:
 @db_periodic_task(crontab(minute="*"))
 def record_sla_events() -> int:
     return sla_tasks.record_sla_events.call_local()
+
+
+# Every five minutes: CSAT invitations for tickets solved since the last run, once each
+# workspace's delay has passed (docs/decisions/0012-surveys.md). Idempotent: one per ticket
+# (unique constraint), each workspace's run holds its survey lock.
+@db_periodic_task(crontab(minute="*/5"))
+def create_csat_invitations() -> int:
+    return surveys_tasks.create_csat_invitations.call_local()
+
+
+# Daily at 10:05 China time: NPS invitations, made in the morning so staff find fresh links to
+# send. Idempotent: one decision per customer per scheduled period.
+@db_periodic_task(crontab(hour="2", minute="5"))
+def create_nps_invitations() -> int:
+    return surveys_tasks.create_nps_invitations.call_local()
+
+
+# Every five minutes: praise in customers' messages since the last scan (by message id; messages
+# younger than 60 s wait for the next run). One praise per message (unique).
+@db_periodic_task(crontab(minute="*/5"))
+def scan_messages_for_praise() -> int:
+    return surveys_tasks.scan_messages_for_praise.call_local()
