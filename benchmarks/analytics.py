@@ -151,6 +151,12 @@ def main() -> None:
             print(f"  duckdb big: {big_times}")
             rows.append(("DuckDB", options.big, big_times))
 
+    write(options, rows, cells, load)
+
+
+def write(options: argparse.Namespace, rows: list, cells: int, load: float) -> None:
+    duck = next(times for engine, events, times in rows if engine == "DuckDB")
+    pg = next(times for engine, events, times in rows if engine == "PostgreSQL")
     ratio = min(pg) / min(duck)
     table = "| Engine | Events | 1st run s | 2nd run s | Target |\n|---|---|---|---|---|\n"
     for engine, events, times in rows:

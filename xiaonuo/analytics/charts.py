@@ -31,7 +31,12 @@ def retention_chart(rows: Sequence[retention.RetentionRow]) -> dict[str, Any]:
         "cells": cells,
         "max": 100,
         "unit": "%",
-        "curves": {"kind": "lines", "x": [str(k) for k in range(width)], "series": curves, "unit": "%"},
+        "curves": {
+            "kind": "lines",
+            "x": [str(k) for k in range(width)],
+            "series": curves,
+            "unit": "%",
+        },
     }
 
 
@@ -49,7 +54,9 @@ def retention_matrix(rows: Sequence[retention.RetentionRow]) -> list[dict[str, A
                 "cells": [],
             },
         )
-        line["cells"].append({"rate": r.rate, "pct": round(r.rate * 100, 1), "retained": r.retained})
+        line["cells"].append(
+            {"rate": r.rate, "pct": round(r.rate * 100, 1), "retained": r.retained}
+        )
     return list(out.values())
 
 
@@ -58,7 +65,10 @@ def lifecycle_chart(rows: Sequence[lifecycle.LifecycleRow]) -> dict[str, Any]:
         "kind": "stack",
         "x": [str(r.period) for r in rows],
         "series": [
-            {"name": str(labels.LIFECYCLE[s]), "data": [(-1 if s == "dormant" else 1) * getattr(r, s) for r in rows]}
+            {
+                "name": str(labels.LIFECYCLE[s]),
+                "data": [(-1 if s == "dormant" else 1) * getattr(r, s) for r in rows],
+            }
             for s in lifecycle.STATUSES
         ],
     }
@@ -81,7 +91,9 @@ def stickiness_chart(rows: Sequence[lifecycle.ActiveRow]) -> dict[str, Any]:
         "kind": "lines",
         "unit": "%",
         "x": [str(r.day) for r in rows],
-        "series": [{"name": _("黏性 DAU/MAU"), "data": [round(r.stickiness * 100, 1) for r in rows]}],
+        "series": [
+            {"name": _("黏性 DAU/MAU"), "data": [round(r.stickiness * 100, 1) for r in rows]}
+        ],
     }
 
 
@@ -138,9 +150,7 @@ def clv_chart(rows: Sequence[clv.ClvCurveRow]) -> dict[str, Any]:
 
 def costs_chart(summary: costs.CostSummary) -> dict[str, Any]:
     rows = [r for r in summary.rows if r.cost_per_customer is not None]
-    reference = (
-        summary.retention_cost * summary.reference_ratio if summary.retention_cost else None
-    )
+    reference = summary.retention_cost * summary.reference_ratio if summary.retention_cost else None
     return {
         "kind": "bars",
         "x": [r.name for r in rows],

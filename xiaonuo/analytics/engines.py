@@ -101,10 +101,10 @@ def _duckdb(inputs: Inputs) -> Iterator[Runner]:
         if inputs.dims is not None:
             con.register("xn_dims", inputs.dims)
         cols = "customer_id, type, anonymous_id, name, properties, message_id, timestamp"
-        source = f"SELECT {cols} FROM xn_tail"
+        source = f"SELECT {cols} FROM xn_tail"  # noqa: S608 - fixed names
         if inputs.lake_paths:
             paths = "[" + ", ".join(_literal(p) for p in inputs.lake_paths) + "]"
-            source = f"SELECT {cols} FROM read_parquet({paths}) UNION ALL {source}"
+            source = f"SELECT {cols} FROM read_parquet({paths}) UNION ALL {source}"  # noqa: S608
         con.execute(
             f"CREATE VIEW xn_raw_events AS SELECT {_duckdb_columns(inputs)} "  # noqa: S608
             f"FROM ({source}) WHERE type = 'track'"
@@ -156,10 +156,10 @@ def _postgres(inputs: Inputs) -> Iterator[Runner]:
         f"SELECT {_postgres_columns(inputs, 'properties')} FROM ({tail_sql}) tail "  # noqa: S608
         "WHERE NOT (message_id = ANY(%s))"
     )
+    params: list[Any] = [inputs.workspace_id, *tail_params, list(inputs.duplicate_ids)]
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(
-            f"CREATE TEMP VIEW xn_raw_events AS {lake_sql} UNION ALL {tail_select}",
-            [inputs.workspace_id, *tail_params, list(inputs.duplicate_ids)],
+            f"CREATE TEMP VIEW xn_raw_events AS {lake_sql} UNION ALL {tail_select}", params
         )
         _pg_table(cursor, "xn_merges", "merged_id bigint, survivor_id bigint", inputs.merges)
         _pg_table(
@@ -174,7 +174,9 @@ def _postgres(inputs: Inputs) -> Iterator[Runner]:
                 names = [c.name for c in cursor.description]
                 rows = cursor.fetchall()
                 schema = expr.as_table().schema().to_pyarrow()
-                return pa.Table.from_pylist([dict(zip(names, r, strict=True)) for r in rows], schema)
+                return pa.Table.from_pylist(
+                    [dict(zip(names, r, strict=True)) for r in rows], schema
+                )
 
             yield run
         finally:
@@ -198,9 +200,7 @@ def sync_lake_copy(*, workspace_id: int) -> None:
     file and two reports do not load one file twice."""
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [_ADVISORY_NAMESPACE, workspace_id])
-        listed = dict(
-            LakeFile.objects.filter(workspace_id=workspace_id).values_list("id", "path")
-        )
+        listed = dict(LakeFile.objects.filter(workspace_id=workspace_id).values_list("id", "path"))
         copied = dict(
             LakeCopyFile.objects.filter(workspace_id=workspace_id).values_list(
                 "lake_file_id", "path"

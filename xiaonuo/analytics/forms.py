@@ -120,5 +120,7 @@ class CostsForm(forms.Form):
                 _("第 %(n)s 行格式不对：%(line)s"), params={"n": number, "line": text[:50]}
             ) from None
         if kind == "retention" and customers is None:
-            raise forms.ValidationError(_("留存投入的第 %(n)s 行需要留住人数"), params={"n": number})
+            raise forms.ValidationError(
+                _("留存投入的第 %(n)s 行需要留住人数"), params={"n": number}
+            )
         return SpendLine(kind=kind, name=parts[0][:100], spend=spend, customers=customers)

@@ -11,7 +11,7 @@ SEGMENTS = {
     "promising": _("有希望"),
     "need_attention": _("需要关注"),
     "about_to_sleep": _("即将沉睡"),
-    "at_risk": _("流失风险"),
+    "at_risk": pgettext_lazy("rfm", "流失风险"),
     "cant_lose": _("不能失去"),
     "hibernating": _("沉睡用户"),
 }

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from enum import StrEnum
+from typing import Any
 
 import pyarrow as pa
 from django.conf import settings
@@ -92,7 +93,10 @@ def breakdown_dims(*, workspace: Workspace, breakdown: Breakdown) -> tuple[pa.Ta
         latest: dict[int, str] = {}
         complaints = Complaint.objects.filter(workspace=workspace).order_by("created_at", "id")
         for complaint in complaints.only(
-            "customer_id", "satisfied_afterwards", "bought_again", "referred_someone",
+            "customer_id",
+            "satisfied_afterwards",
+            "bought_again",
+            "referred_someone",
             "outcome_recorded_at",
         ):
             outcome = complaint.recovered
@@ -141,9 +145,7 @@ def get_retention(
         name, inputs, [retention.expression(inputs, spec, as_of_ts=moment.ts)]
     )
     sizes, counts = retention.split(result)
-    return retention.shape(
-        sizes, counts, spec, last_period=period_of_day(moment.day, period)
-    )
+    return retention.shape(sizes, counts, spec, last_period=period_of_day(moment.day, period))
 
 
 # --- Lifecycle and active customers -----------------------------------------------------------
@@ -220,10 +222,10 @@ def get_funnel(
 
 @dataclass
 class RfmReport:
-    grid: list[dict[str, object]]  # r, f, segment, customers, monetary
-    segments: list[dict[str, object]]  # segment, customers, share, monetary
-    migrations: list[dict[str, object]]  # before, segment, customers, alert
-    alerts: list[dict[str, object]]  # customers who moved from valued to slipping
+    grid: list[dict[str, Any]]  # r, f, segment, customers, monetary
+    segments: list[dict[str, Any]]  # segment, customers, share, monetary
+    migrations: list[dict[str, Any]]  # before, segment, customers, alert
+    alerts: list[dict[str, Any]]  # customers who moved from valued to slipping
     customers: int
     compare_days: int
 
@@ -247,15 +249,15 @@ def get_rfm(
     now = rfm.scores(inputs, spec, as_of_ts=moment.ts, as_of_day=moment.day)
     then = rfm.scores(inputs, spec, as_of_ts=before.ts, as_of_day=before.day)
     with engines.session(name, inputs) as run:
-        grid, moves, alerts = run(rfm.grid(now)), run(rfm.migrations(then, now)), run(
-            rfm.alerts(then, now)
+        grid, moves, alerts = (
+            run(rfm.grid(now)),
+            run(rfm.migrations(then, now)),
+            run(rfm.alerts(then, now)),
         )
     return _shape_rfm(grid, moves, alerts, compare_days)
 
 
-def _shape_rfm(
-    grid: pa.Table, moves: pa.Table, alerts: pa.Table, compare_days: int
-) -> RfmReport:
+def _shape_rfm(grid: pa.Table, moves: pa.Table, alerts: pa.Table, compare_days: int) -> RfmReport:
     cells = sorted(grid.to_pylist(), key=lambda r: (-r["r"], r["f"]))
     total = sum(c["customers"] for c in cells)
     per_segment: dict[str, dict[str, int]] = {}
@@ -299,7 +301,7 @@ def list_rfm_customers(
     amount_property: str = "amount",
     engine: str | None = None,
     as_of: datetime | None = None,
-) -> list[dict[str, object]]:
+) -> list[dict[str, Any]]:
     """Every customer's scores and segment (for the CSV export)."""
     moment = Moment.of(as_of)
     columns = sources.Columns(amount_key=sources.check_property_key(amount_property))

@@ -16,7 +16,9 @@ def retention_table(rows: Sequence[retention.RetentionRow], *, segmented: bool) 
     header = ["cohort", "period", "customers", "retained", "rate"]
     body = [[r.cohort, r.period, r.customers, r.retained, r.rate] for r in rows]
     if segmented:
-        return ["segment", *header], [[r.segment, *line] for r, line in zip(rows, body, strict=True)]
+        return ["segment", *header], [
+            [r.segment, *line] for r, line in zip(rows, body, strict=True)
+        ]
     return header, body
 
 
@@ -70,7 +72,13 @@ def clv_table(rows: Sequence[clv.ClvCurveRow]) -> Table:
 
 def costs_table(summary: costs.CostSummary) -> Table:
     return ["kind", "name", "spend", "customers", "cost_per_customer"], [
-        [r.kind, r.name, r.spend, r.customers, "" if r.cost_per_customer is None else r.cost_per_customer]
+        [
+            r.kind,
+            r.name,
+            r.spend,
+            r.customers,
+            "" if r.cost_per_customer is None else r.cost_per_customer,
+        ]
         for r in summary.rows
     ]
 
@@ -88,6 +96,4 @@ def _cells(rows: Iterable[list[Any]]) -> Iterable[list[Any]]:
     for row in rows:
         # A spreadsheet runs a cell starting with = + - @ as a formula; property values are
         # customer-supplied text, so such cells are prefixed with a quote (OWASP CSV injection).
-        yield [
-            "'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row
-        ]
+        yield ["'" + v if isinstance(v, str) and v[:1] in ("=", "+", "-", "@") else v for v in row]

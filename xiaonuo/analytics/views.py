@@ -53,8 +53,10 @@ def _report(
         "query": _query(request),
         "ready": ready,
     }
-    wants = request.GET.get("format") == "csv" or request.GET.get("partial") or request.GET.get(
-        "inline"
+    wants = (
+        request.GET.get("format") == "csv"
+        or request.GET.get("partial")
+        or request.GET.get("inline")
     )
     if not wants or not ready:
         return render(request, "analytics/report.html", context)
@@ -172,7 +174,14 @@ def _rfm(workspace: Any, data: dict[str, Any]) -> dict[str, Any]:
     alerts_table = (
         ["customer_id", "before", "segment", "recency", "frequency", "monetary"],
         [
-            [a["customer_id"], a["before"], a["segment"], a["recency"], a["frequency"], a["monetary"]]
+            [
+                a["customer_id"],
+                a["before"],
+                a["segment"],
+                a["recency"],
+                a["frequency"],
+                a["monetary"],
+            ]
             for a in report.alerts
         ],
     )
@@ -189,7 +198,11 @@ def _rfm(workspace: Any, data: dict[str, Any]) -> dict[str, Any]:
             for m in report.migrations
         ],
         "alerts": [
-            {**a, "before_label": labels.SEGMENTS[a["before"]], "label": labels.SEGMENTS[a["segment"]]}
+            {
+                **a,
+                "before_label": labels.SEGMENTS[a["before"]],
+                "label": labels.SEGMENTS[a["segment"]],
+            }
             for a in report.alerts[:100]
         ],
         "chart": charts.rfm_chart(report),
@@ -210,9 +223,7 @@ def _churn(workspace: Any, data: dict[str, Any]) -> dict[str, Any]:
     )
     return {
         "result": result,
-        "top": [
-            {"row": r, "band": labels.RISK_BANDS[_band(r.risk)]} for r in result.rows[:50]
-        ],
+        "top": [{"row": r, "band": labels.RISK_BANDS[_band(r.risk)]} for r in result.rows[:50]],
         "chart": charts.churn_chart(result),
         "tables": {"churn": tables.churn_table(result)},
     }

@@ -62,7 +62,9 @@ def expressions(
     )
     orders = p.group_by("month").agg(orders=p.count())
     monthly = monthly.left_join(orders, monthly.month == orders.month).select(
-        month=monthly.month, active=monthly.active, churned=monthly.churned,
+        month=monthly.month,
+        active=monthly.active,
+        churned=monthly.churned,
         orders=orders.orders.fill_null(0),
     )
     totals = p.aggregate(orders=p.count(), cents=p.cents.sum().fill_null(0))
@@ -104,7 +106,9 @@ def summarise(
     by_month = {r["month"]: r for r in monthly.to_pylist()}
     # Complete months only: the current month is partial, and churn out of a month needs the next.
     rate_months = [by_month[m] for m in range(last_month - months, last_month) if m in by_month]
-    churn_months = [by_month[m] for m in range(last_month - months - 1, last_month - 1) if m in by_month]
+    churn_months = [
+        by_month[m] for m in range(last_month - months - 1, last_month - 1) if m in by_month
+    ]
     active = sum(r["active"] for r in rate_months)
     per_active = round(sum(r["orders"] for r in rate_months) / active, 4) if active else None
     at_start = sum(r["active"] for r in churn_months)

@@ -101,7 +101,13 @@ def scores(inputs: Inputs, spec: RfmSpec, *, as_of_ts: int, as_of_day: int) -> T
         m=score(c.n - ibis.rank().over(order_by=ibis.desc(c.monetary_cents))),
     )
     return c.select(
-        "customer_id", "recency", "frequency", "monetary_cents", "r", "f", "m",
+        "customer_id",
+        "recency",
+        "frequency",
+        "monetary_cents",
+        "r",
+        "f",
+        "m",
         segment=_segment(c.r, c.f),
     )
 

@@ -94,7 +94,9 @@ def make_history(
     path = tmp_path / f"history-{seed}.csv"
     with path.open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerow(["type", "user_id", "anonymous_id", "event", "properties", "timestamp", "message_id"])
+        w.writerow(
+            ["type", "user_id", "anonymous_id", "event", "properties", "timestamp", "message_id"]
+        )
         for r in history:
             w.writerow(
                 [
@@ -158,7 +160,9 @@ def _json(value: dict) -> str:
 
 
 def stored_events(workspace: Workspace, *, as_of: datetime = AS_OF) -> list[Ev]:
-    merges = dict(MergeRecord.objects.filter(workspace=workspace).values_list("merged_id", "survivor_id"))
+    merges = dict(
+        MergeRecord.objects.filter(workspace=workspace).values_list("merged_id", "survivor_id")
+    )
     anonymous = dict(
         Identity.objects.filter(workspace=workspace, kind=IdentityKind.ANONYMOUS_ID).values_list(
             "value", "customer_id"
@@ -211,7 +215,13 @@ def offset(a: date, b: date, period: str) -> int:
 
 
 def brute_retention(
-    events: list[Ev], period: str, *, as_of: datetime = AS_OF, cohort_event=None, return_event=None, segment_of=None
+    events: list[Ev],
+    period: str,
+    *,
+    as_of: datetime = AS_OF,
+    cohort_event=None,
+    return_event=None,
+    segment_of=None,
 ):
     firsts: dict[int, Ev] = {}
     for e in sorted(events, key=lambda e: (e.at, e.message_id)):
@@ -229,9 +239,7 @@ def brute_retention(
     rows = []
     for (seg, start), members in sorted(cohorts.items()):
         for k in range(offset(start, last, period) + 1):
-            n = sum(
-                1 for c in members if any(offset(start, p, period) == k for p in active[c])
-            )
+            n = sum(1 for c in members if any(offset(start, p, period) == k for p in active[c]))
             rows.append((seg, start, k, len(members), n))
     return rows
 
@@ -302,7 +310,11 @@ def brute_funnel(events: list[Ev], steps: list[str], window: timedelta):
                 int(e.at.timestamp())
                 for e in evs
                 if e.name == steps[i]
-                and (int(e.at.timestamp()) > at if steps[i] == steps[i - 1] else int(e.at.timestamp()) >= at)
+                and (
+                    int(e.at.timestamp()) > at
+                    if steps[i] == steps[i - 1]
+                    else int(e.at.timestamp()) >= at
+                )
                 and int(e.at.timestamp()) <= t0 + int(window.total_seconds())
             ]
             if not nxt:
@@ -343,6 +355,5 @@ def brute_rfm(events: list[Ev], *, as_of: datetime = AS_OF, event=None):
     recency = {c: (today - d).days for c, d in last.items()}
     r, f, m = _score(recency, True), _score(dict(freq), False), _score(dict(money), False)
     return {
-        c: (recency[c], freq[c], money[c], r[c], f[c], m[c], segment_of(r[c], f[c]))
-        for c in last
+        c: (recency[c], freq[c], money[c], r[c], f[c], m[c], segment_of(r[c], f[c])) for c in last
     }

@@ -90,9 +90,7 @@ def test_future_events_and_people_never_identified_are_left_out(cast, engine):
         # An anonymous visitor nobody identified: not a customer.
         ("", "dev-x", "浏览", now - timedelta(days=1), {}),
     )
-    rows = selectors.get_retention(
-        workspace=cast.shop, period=Period.DAY, engine=engine, as_of=now
-    )
+    rows = selectors.get_retention(workspace=cast.shop, period=Period.DAY, engine=engine, as_of=now)
     assert [(r.customers, r.period, r.retained) for r in rows] == [(1, 0, 1), (1, 1, 0)]
 
 
@@ -114,8 +112,16 @@ def test_the_command_writes_the_retention_csv(cast, tmp_path):
     data.make_history(cast.shop, tmp_path)
     out = tmp_path / "retention.csv"
     call_command(
-        "analytics", "retention", "--workspace", "chayu", "--period", "week",
-        "--as-of", data.AS_OF.isoformat(), "--out", str(out),
+        "analytics",
+        "retention",
+        "--workspace",
+        "chayu",
+        "--period",
+        "week",
+        "--as-of",
+        data.AS_OF.isoformat(),
+        "--out",
+        str(out),
     )
     lines = out.read_text(encoding="utf-8").splitlines()
     assert lines[0] == "cohort,period,customers,retained,rate"
@@ -123,7 +129,10 @@ def test_the_command_writes_the_retention_csv(cast, tmp_path):
     assert len(lines) == len(expected) + 1
     first = lines[1].split(",")
     assert (first[0], int(first[1]), int(first[2]), int(first[3])) == (
-        str(expected[0][1]), expected[0][2], expected[0][3], expected[0][4],
+        str(expected[0][1]),
+        expected[0][2],
+        expected[0][3],
+        expected[0][4],
     )
 
 

@@ -75,7 +75,13 @@ def check_rfm(workspace, history, engine):
     got = selectors.list_rfm_customers(workspace=workspace, engine=engine, as_of=data.AS_OF)
     assert {
         r["customer_id"]: (
-            r["recency"], r["frequency"], r["monetary_cents"], r["r"], r["f"], r["m"], r["segment"]
+            r["recency"],
+            r["frequency"],
+            r["monetary_cents"],
+            r["r"],
+            r["f"],
+            r["m"],
+            r["segment"],
         )
         for r in got
     } == expected
@@ -98,7 +104,8 @@ def check_rfm(workspace, history, engine):
     assert {a["customer_id"] for a in report.alerts} == {
         c
         for c, row in expected.items()
-        if c in before and before[c][-1] in ("champions", "loyal")
+        if c in before
+        and before[c][-1] in ("champions", "loyal")
         and row[-1] in ("at_risk", "cant_lose", "hibernating", "about_to_sleep")
     }
 
@@ -130,7 +137,8 @@ def check_costs(workspace, history, engine):
     wechat = sum(
         1
         for e in first.values()
-        if e.properties["channel"] == "微信" and since <= data.local_date(e.at) <= data.local_date(data.AS_OF)
+        if e.properties["channel"] == "微信"
+        and since <= data.local_date(e.at) <= data.local_date(data.AS_OF)
     )
     summary = selectors.get_costs(
         workspace=workspace,

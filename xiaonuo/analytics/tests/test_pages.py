@@ -43,7 +43,9 @@ def test_each_page_paints_its_form_first_and_loads_results_after(shop_history):
 
 
 def test_without_javascript_the_results_render_inline(shop_history):
-    page = signed_in(shop_history.owner).get(reverse("analytics:retention") + "?period=month&inline=1")
+    page = signed_in(shop_history.owner).get(
+        reverse("analytics:retention") + "?period=month&inline=1"
+    )
     assert page.status_code == 200
     assert 'data-testid="retention-results"' in page.content.decode()
 
@@ -89,7 +91,8 @@ def test_bad_options_are_refused_with_a_code(shop_history):
         reverse("analytics:retention") + "?breakdown=property&property=a'b&partial=1",
         reverse("analytics:funnel") + "?steps=只有一步&partial=1",
         reverse("analytics:costs") + "?since=2026-11-01&until=2026-10-01&acquisition=x,1&partial=1",
-        reverse("analytics:costs") + "?since=2026-10-01&until=2026-11-01&retention=回访,100&partial=1",
+        reverse("analytics:costs")
+        + "?since=2026-10-01&until=2026-11-01&retention=回访,100&partial=1",
     ):
         response = client.get(url)
         assert response.status_code == 400, url
@@ -110,3 +113,12 @@ def test_signed_out_visitors_are_sent_to_sign_in(db):
 
     response = Client().get(reverse("analytics:retention"))
     assert response.status_code == 302
+
+
+def test_the_pages_read_in_english_too(shop_history):
+    client = signed_in(shop_history.owner)
+    client.post(reverse("set_language"), {"language": "en"})
+    page = client.get(reverse("analytics:rfm") + "?compare_days=30&inline=1")
+    body = page.content.decode()
+    assert "RFM segments" in body and "Champions" in body
+    assert "冠军用户" not in body
