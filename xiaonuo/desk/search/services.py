@@ -13,10 +13,11 @@ trigger removes the full-text entry in the same statement), so an erasure or any
 needs nothing from here.
 """
 
+import logging
 from collections.abc import Iterable
 from datetime import timedelta
 
-from django.db import IntegrityError, connection, transaction
+from django.db import DatabaseError, IntegrityError, connection, transaction
 from django.db.models import Exists, OuterRef
 from django.utils import timezone
 
@@ -30,6 +31,8 @@ from xiaonuo.desk.search.models import IndexedMessage, IndexState
 SETTLE = timedelta(minutes=5)
 # Messages read, segmented and written per step: a few MB of text.
 BATCH = 5000
+
+logger = logging.getLogger(__name__)
 
 _TABLE = IndexedMessage._meta.db_table
 _MESSAGES = Message._meta.db_table
@@ -49,8 +52,15 @@ def index_messages(*, message_ids: Iterable[int]) -> int:
 
 
 def index_new_message(*, workspace_id: int, message_id: int, **_: object) -> None:
-    """The reaction to ``desk.message_created`` (dispatched on commit)."""
-    index_messages(message_ids=[message_id])
+    """The reaction to ``desk.message_created`` (dispatched on commit). It runs after the
+    message is stored, on the request's path: a failure here (the database busy) is logged and
+    left to the catch-up job rather than turned into an error for someone whose message is in."""
+    try:
+        index_messages(message_ids=[message_id])
+    except DatabaseError:
+        logger.warning(
+            "message %s not indexed now; the catch-up job will", message_id, exc_info=True
+        )
 
 
 def catch_up_index(*, batch: int = BATCH, max_messages: int | None = None) -> int:
