@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 import numpy as np
 import sklearn
 from sklearn.compose import ColumnTransformer
-from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.linear_model import SGDClassifier
 from sklearn.model_selection import train_test_split
 from sklearn.pipeline import Pipeline
@@ -54,39 +54,45 @@ CORRECTION_WEIGHT = 5.0
 VALIDATION_SHARE = 0.05
 MIN_VALIDATION_TEXTS = 100
 SEED = 20251122
+HASH_FEATURES = 2**19
+WORD_PATTERN = r"\S+"  # the words arrive joined by spaces (modelfile.model_input)
+ALPHA = 2e-6
+EPOCHS = 15
 
 
 def new_pipeline() -> Pipeline:
+    # Hashing instead of a vocabulary: a vocabulary of a million n-grams makes a model file of
+    # hundreds of megabytes that takes a minute to load (skops writes every term as a node);
+    # hashed columns keep the file to a few arrays, loaded in a blink. 2**19 columns per part
+    # keep collisions rare for review-sized corpora.
+    def tfidf(**hashing: object) -> Pipeline:
+        return Pipeline(
+            [
+                (
+                    "hash",
+                    HashingVectorizer(
+                        n_features=HASH_FEATURES,
+                        alternate_sign=False,
+                        norm=None,
+                        dtype=np.float32,
+                        **hashing,  # type: ignore[arg-type]
+                    ),
+                ),
+                ("tfidf", TfidfTransformer(sublinear_tf=True)),
+            ]
+        )
+
     features = ColumnTransformer(
         [
-            (
-                "chars",
-                TfidfVectorizer(
-                    analyzer="char",
-                    ngram_range=(1, 3),
-                    sublinear_tf=True,
-                    min_df=2,
-                    dtype=np.float32,
-                ),
-                0,
-            ),
-            (
-                "words",
-                TfidfVectorizer(
-                    token_pattern=r"\S+",
-                    ngram_range=(1, 2),
-                    sublinear_tf=True,
-                    min_df=2,
-                    dtype=np.float32,
-                ),
-                1,
-            ),
+            ("chars", tfidf(analyzer="char", ngram_range=(1, 3)), 0),
+            ("words", tfidf(analyzer="word", token_pattern=WORD_PATTERN, ngram_range=(1, 2)), 1),
         ]
     )
     # log_loss gives probabilities; alpha is the regularisation, tuned on the benchmarks'
-    # training splits (docs/benchmarks.md); fixed seed and epochs make a retrain reproducible.
+    # training splits (docs/benchmarks.md); a fixed seed and epoch count make retraining
+    # reproducible.
     classifier = SGDClassifier(
-        loss="log_loss", alpha=2e-6, max_iter=15, tol=None, average=True, random_state=SEED
+        loss="log_loss", alpha=ALPHA, max_iter=EPOCHS, tol=None, average=True, random_state=SEED
     )
     return Pipeline([("features", features), ("classifier", classifier)])
 
