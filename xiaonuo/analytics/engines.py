@@ -73,18 +73,16 @@ def _literal(text: str) -> str:
 
 
 def _duckdb_columns(inputs: Inputs) -> str:
-    zone = _literal(inputs.zone)
-    local = f"timezone({zone}, timestamp)"
     prop = amount = "NULL"
     if inputs.columns.property_key:
         prop = f"json_extract_string(properties, '$.\"{inputs.columns.property_key}\"')"
     if inputs.columns.amount_key:
         raw = f"json_extract_string(properties, '$.\"{inputs.columns.amount_key}\"')"
         amount = f"CAST(round(TRY_CAST({raw} AS DOUBLE) * 100) AS BIGINT)"
+    local = "(DATE '1970-01-01' + CAST(day AS INTEGER))"
     return (
         "customer_id, anonymous_id, name, message_id, "
-        "CAST(floor(epoch(timestamp)) AS BIGINT) AS ts, "
-        f"CAST(floor(epoch({local}) / 86400) AS BIGINT) AS day, "
+        "CAST(floor(epoch(timestamp)) AS BIGINT) AS ts, day, "
         f"CAST(year({local}) * 12 + month({local}) - 1 AS BIGINT) AS month, "
         f"CAST({prop} AS VARCHAR) AS prop, CAST({amount} AS BIGINT) AS amount_cents"
     )
@@ -101,10 +99,21 @@ def _duckdb(inputs: Inputs) -> Iterator[Runner]:
         if inputs.dims is not None:
             con.register("xn_dims", inputs.dims)
         cols = "customer_id, type, anonymous_id, name, properties, message_id, timestamp"
-        source = f"SELECT {cols} FROM xn_tail"  # noqa: S608 - fixed names
+        # A lake file holds one local day, named in its path (LakeFile.day): reading the day from
+        # there spares a time-zone conversion per row (ICU's costs ~0.2 s per million rows).
+        tail_day = f"CAST(timezone({_literal(inputs.zone)}, timestamp) AS DATE)"
+        source = (
+            f"SELECT {cols}, CAST({tail_day} - DATE '1970-01-01' AS BIGINT) AS day "  # noqa: S608
+            "FROM xn_tail"
+        )
         if inputs.lake_paths:
             paths = "[" + ", ".join(_literal(p) for p in inputs.lake_paths) + "]"
-            source = f"SELECT {cols} FROM read_parquet({paths}) UNION ALL {source}"  # noqa: S608
+            source = (
+                f"SELECT {cols}, CAST(day - DATE '1970-01-01' AS BIGINT) AS day "  # noqa: S608
+                f"FROM read_parquet({paths}, hive_partitioning = true, "
+                "hive_types = {'day': DATE, 'workspace': BIGINT}) "
+                f"UNION ALL {source}"
+            )
         con.execute(
             f"CREATE VIEW xn_raw_events AS SELECT {_duckdb_columns(inputs)} "  # noqa: S608
             f"FROM ({source}) WHERE type = 'track'"

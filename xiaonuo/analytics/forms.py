@@ -32,6 +32,7 @@ class RetentionForm(forms.Form):
             (Breakdown.PROPERTY.value, _("按首个事件的属性")),
             (Breakdown.SEED.value, _("种子用户")),
             (Breakdown.COMPLAINT.value, _("投诉结果")),
+            (Breakdown.CSAT.value, _("满意度评分")),
         ],
     )
     property = forms.CharField(label=_("属性名"), required=False, max_length=64)

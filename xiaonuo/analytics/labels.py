@@ -28,6 +28,10 @@ BREAKDOWN_VALUES = {
     "not_recovered": _("投诉未挽回"),
     "pending": _("投诉结果未知"),
     "none": _("无投诉"),
+    "csat_low": _("满意度 1–2 分"),
+    "csat_neutral": _("满意度 3 分"),
+    "csat_high": _("满意度 4–5 分"),
+    "no_csat": _("未评分"),
     "": _("全部"),
 }
 RISK_BANDS = {"high": _("高"), "medium": _("中"), "low": _("低")}

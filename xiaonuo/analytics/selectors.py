@@ -27,6 +27,7 @@ from xiaonuo.analytics.reports.common import (
 )
 from xiaonuo.customers.models import Customer
 from xiaonuo.desk.models import Complaint
+from xiaonuo.desk.surveys.models import Response, SurveyKind
 from xiaonuo.lib.errors import ServiceError
 
 MAX_FUNNEL_STEPS = 8
@@ -38,11 +39,17 @@ class Breakdown(StrEnum):
     PROPERTY = "property"  # a property of the customer's first cohort event
     SEED = "seed"  # seed users vs the rest (customers.Customer.is_seed)
     COMPLAINT = "complaint"  # outcome of the customer's latest complaint (desk.Complaint)
+    CSAT = "csat"  # the customer's latest CSAT score, bucketed (desk.surveys.Response)
 
 
 # Labels of the per-customer breakdowns (translated where shown).
 SEED_LABELS = ("seed", "regular")
 COMPLAINT_LABELS = ("recovered", "not_recovered", "pending", "none")
+CSAT_LABELS = ("csat_low", "csat_neutral", "csat_high", "no_csat")  # 1–2, 3, 4–5, never rated
+
+
+def csat_bucket(score: int) -> str:
+    return "csat_low" if score <= 2 else "csat_neutral" if score == 3 else "csat_high"
 
 
 @dataclass(frozen=True)
@@ -104,6 +111,16 @@ def breakdown_dims(*, workspace: Workspace, breakdown: Breakdown) -> tuple[pa.Ta
                 "pending" if outcome is None else "recovered" if outcome else "not_recovered"
             )
         return _dims(latest.items()), "none"
+    if breakdown == Breakdown.CSAT:
+        scores = (
+            Response.objects.filter(
+                workspace=workspace, invitation__kind=SurveyKind.CSAT, score__isnull=False
+            )
+            .order_by("created_at", "id")
+            .values_list("invitation__customer_id", "score")
+        )
+        last = {customer: csat_bucket(score or 0) for customer, score in scores}
+        return _dims(last.items()), "no_csat"
     raise _invalid(f"Unknown breakdown {breakdown!r}", "breakdown")
 
 

@@ -27,12 +27,14 @@ import ibis
 import orjson
 import pyarrow as pa
 from django.conf import settings
+from django.db.models import Min
 
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.analytics.exceptions import AnalyticsError
 from xiaonuo.customers.models import Identity, IdentityKind, MergeRecord
 from xiaonuo.events import lake
 from xiaonuo.events import selectors as events_selectors
+from xiaonuo.events.models import LakeFile
 from xiaonuo.lib.errors import ServiceError
 
 RAW = ibis.table(
@@ -69,6 +71,7 @@ TAIL_SCHEMA = pa.schema(
 )
 # A property key is written into each engine's JSON path, so it is limited to word characters
 # (any script: 渠道 is fine) and dashes; nothing that could close a quote.
+EPOCH = date(1970, 1, 1)
 _KEY = re.compile(r"^[\w\-]{1,64}$")
 
 
@@ -106,6 +109,9 @@ class Inputs:
     # PostgreSQL reads it in place and leaves this None.
     tail: pa.Table | None = None
     tail_sql: tuple[str, list[object]] | None = field(default=None)
+    # The earliest local day with an event (lake manifest and tail), as a day number: lets a
+    # report size per-customer bit sets of periods (retention's fast path). None: no events.
+    first_day: int | None = None
 
     @property
     def has_merges(self) -> bool:
@@ -154,6 +160,7 @@ def gather(
         dims=dims,
     )
     inputs.duplicate_ids = _duplicates(workspace, tail_rows)
+    inputs.first_day = _first_day(workspace)
     if tail_as_arrow:
         inputs.tail = _tail_arrow(tail_rows, set(inputs.duplicate_ids))
     else:
@@ -192,6 +199,17 @@ def _tail_arrow(rows: list[tuple[object, ...]], duplicates: set[str]) -> pa.Tabl
         },
         schema=TAIL_SCHEMA,
     )
+
+
+def _first_day(workspace: Workspace) -> int | None:
+    days = []
+    first_file = LakeFile.objects.filter(workspace=workspace).aggregate(first=Min("day"))["first"]
+    if first_file is not None:
+        days.append((first_file - EPOCH).days)
+    first_event = tail_queryset(workspace).aggregate(first=Min("timestamp"))["first"]
+    if first_event is not None:
+        days.append((first_event.astimezone(ZoneInfo(str(settings.TIME_ZONE))).date() - EPOCH).days)
+    return min(days) if days else None
 
 
 def _duplicates(workspace: Workspace, rows: list[tuple[object, ...]]) -> list[str]:

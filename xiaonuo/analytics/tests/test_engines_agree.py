@@ -15,6 +15,7 @@ from xiaonuo.analytics.reports.common import Period
 from xiaonuo.analytics.reports.costs import SpendLine
 from xiaonuo.analytics.tests import data
 from xiaonuo.analytics.tests.conftest import ENGINES
+from xiaonuo.customers.models import Customer
 
 pytestmark = pytest.mark.django_db
 SQL_ENGINES = [e for e in ENGINES if e != "spark"]
@@ -155,7 +156,74 @@ def check_costs(workspace, history, engine):
     assert summary.retention_cost == 10.0
 
 
-CHECKS = [check_retention, check_lifecycle, check_funnel, check_rfm, check_clv, check_costs]
+def label_customers(workspace):
+    """u3 and u5 are seed users; u4 complained and was won back, u6 complained and was not,
+    u7's complaint is still open (outcome unknown)."""
+    from xiaonuo.accounts.services import Actor
+    from xiaonuo.customers import services as customers_services
+    from xiaonuo.customers.models import Identity
+    from xiaonuo.desk import services as desk_services
+    from xiaonuo.testing import make_complaint
+
+    ids = dict(
+        Identity.objects.filter(workspace=workspace, kind="external_id").values_list(
+            "value", "customer_id"
+        )
+    )
+    for user in ("u3", "u5"):
+        customers_services.update_customer(
+            workspace=workspace,
+            customer_id=ids[user],
+            changes=customers_services.CustomerChanges(is_seed=True),
+        )
+    for user, won_back in (("u4", True), ("u6", False), ("u7", None)):
+        complaint = make_complaint(workspace=workspace, customer=Customer.objects.get(pk=ids[user]))
+        if won_back is not None:
+            desk_services.resolve_complaint(
+                workspace=workspace, complaint_id=complaint.pk, resolution="已补发", actor=Actor()
+            )
+            desk_services.record_recovery(
+                workspace=workspace,
+                complaint_id=complaint.pk,
+                actor=Actor(),
+                satisfied_afterwards=won_back,
+            )
+    # u8 rated the service 2 then 5 (the latest counts), u9 rated 3.
+    from xiaonuo.desk.surveys.links import make_token
+    from xiaonuo.desk.surveys.tests.helpers import answer, configure, csat_invitation, solved_ticket
+
+    configure(workspace)
+    for user, scores in (("u8", (2, 5)), ("u9", (3,))):
+        for score in scores:
+            ticket = solved_ticket(workspace, identities={"external_id": user})
+            answer(make_token(csat_invitation(workspace, ticket)), score=score)
+    return {
+        "csat": {ids["u8"]: "csat_high", ids["u9"]: "csat_neutral"},
+        "seed": {ids["u3"]: "seed", ids["u5"]: "seed"},
+        "complaint": {ids["u4"]: "recovered", ids["u6"]: "not_recovered", ids["u7"]: "pending"},
+    }
+
+
+def check_breakdowns(workspace, history, engine):
+    labels = label_customers(workspace)
+    for breakdown, default in (("seed", "regular"), ("complaint", "none"), ("csat", "no_csat")):
+        for period in ("week", "day"):  # the bit-set path and the general one
+            assert retention_rows(
+                workspace, engine, period, breakdown=selectors.Breakdown(breakdown)
+            ) == data.brute_retention(
+                history, period, segment_of=lambda c, e, b=breakdown, d=default: labels[b].get(c, d)
+            )
+
+
+CHECKS = [
+    check_retention,
+    check_breakdowns,
+    check_lifecycle,
+    check_funnel,
+    check_rfm,
+    check_clv,
+    check_costs,
+]
 
 
 @pytest.mark.parametrize("engine", SQL_ENGINES)
@@ -169,5 +237,6 @@ def test_every_report_on_spark(cast, history):
     # Spark plans every query in about a second, so this test is kept to the essentials.
     check_retention(cast.shop, history, "spark", periods=("week",))
     check_lifecycle(cast.shop, history, "spark", periods=("week",))
-    for check in CHECKS[2:]:
+    check_breakdowns(cast.shop, history, "spark")
+    for check in CHECKS[3:]:
         check(cast.shop, history, "spark")
