@@ -141,3 +141,32 @@ def test_the_command_names_an_unknown_workspace(cast):
 
     with pytest.raises(CommandError, match="No workspace"):
         call_command("analytics", "retention", "--workspace", "nope")
+
+
+if "postgres" in ENGINES:
+
+    def test_the_postgres_copy_of_the_lake_follows_erasure_and_new_files(cast, tmp_path):
+        """An erased customer's lake file is rewritten under a new path: the copy drops the old
+        rows and loads the new file; a later import is loaded too."""
+        from xiaonuo.analytics.models import LakeCopyEvent
+        from xiaonuo.customers import services as customers_services
+        from xiaonuo.customers.models import Identity
+
+        data.make_history(cast.shop, tmp_path, customers=12)
+        before = selectors.get_retention(
+            workspace=cast.shop, period=Period.MONTH, engine="postgres", as_of=data.AS_OF
+        )
+        u5 = Identity.objects.get(workspace=cast.shop, kind="external_id", value="u5")
+        customers_services.erase_customer(
+            workspace=cast.shop, customer_id=u5.customer_id, actor=Actor()
+        )
+        after = selectors.get_retention(
+            workspace=cast.shop, period=Period.MONTH, engine="postgres", as_of=data.AS_OF
+        )
+        assert not LakeCopyEvent.objects.filter(customer_id=u5.customer_id).exists()
+        assert sum(r.customers for r in after if r.period == 0) == (
+            sum(r.customers for r in before if r.period == 0) - 1
+        )
+        assert after == selectors.get_retention(
+            workspace=cast.shop, period=Period.MONTH, engine="duckdb", as_of=data.AS_OF
+        )
