@@ -98,8 +98,8 @@ def detect_aspects(prepared: Prepared, *, overall: Polarity) -> tuple[AspectMent
             continue
         opinion = clause_opinion(prepared, clause)
         polarity = overall if opinion is None else _polarity(opinion)
-        for aspect in named:
-            mentions.append(AspectMention(str(aspect), str(polarity), (clause.start, clause.end)))
+        span = (clause.start, clause.end)
+        mentions.extend(AspectMention(str(aspect), str(polarity), span) for aspect in named)
     return tuple(mentions) or _other(prepared, overall)
 
 

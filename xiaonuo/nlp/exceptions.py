@@ -2,6 +2,7 @@
 above that calls us from an endpoint gets ``{code, message}`` without translating them)."""
 
 from enum import StrEnum
+from typing import Any
 
 from xiaonuo.lib.errors import ServiceError
 
@@ -17,5 +18,5 @@ class NlpErrorCode(StrEnum):
 
 
 class NlpError(ServiceError):
-    def __init__(self, code: NlpErrorCode, message: str, **details: object):
+    def __init__(self, code: NlpErrorCode, message: str, **details: Any):
         super().__init__(str(code), message, **details)

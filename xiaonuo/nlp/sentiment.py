@@ -56,7 +56,7 @@ MIN_VALIDATION_TEXTS = 100
 SEED = 20251122
 HASH_FEATURES = 2**19
 WORD_PATTERN = r"\S+"  # the words arrive joined by spaces (modelfile.model_input)
-ALPHA = 2e-6
+ALPHA = 5e-6
 EPOCHS = 15
 
 

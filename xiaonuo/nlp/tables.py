@@ -63,7 +63,9 @@ def read_table(path: Path, *, required: Iterable[str]) -> Table:
     try:
         header = [name.strip() for name in next(reader)]
     except StopIteration:
-        raise InvalidTable(path, [f"{path}:1: the file is empty (a header line is needed)"], 1)
+        raise InvalidTable(
+            path, [f"{path}:1: the file is empty (a header line is needed)"], 1
+        ) from None
     missing = [name for name in required if name not in header]
     if missing:
         problem = (
