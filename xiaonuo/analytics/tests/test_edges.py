@@ -170,3 +170,15 @@ if "postgres" in ENGINES:
         assert after == selectors.get_retention(
             workspace=cast.shop, period=Period.MONTH, engine="duckdb", as_of=data.AS_OF
         )
+
+
+def test_an_event_name_that_looks_like_the_compilers_placeholder_is_still_just_a_name(cast):
+    from xiaonuo.analytics.engines import AS_OF_PLACEHOLDER
+
+    now = datetime(2026, 11, 18, 2, 0, tzinfo=UTC)
+    odd = f"活动 {AS_OF_PLACEHOLDER} 号"
+    track(cast.shop, ("a", "", odd, now - timedelta(days=1), {}))
+    rows = selectors.get_retention(
+        workspace=cast.shop, period=Period.DAY, cohort_event=odd, engine="duckdb", as_of=now
+    )
+    assert [(r.customers, r.period, r.retained) for r in rows] == [(1, 0, 1), (1, 1, 0)]
