@@ -17,6 +17,7 @@ from xiaonuo.nlp.lexicon import (
     NEGATION_WINDOW,
     NEGATIVE_WORDS,
     NEGATORS,
+    NEUTRAL_WORDS,
     POSITIVE_WORDS,
     Aspect,
     Polarity,
@@ -52,12 +53,13 @@ def _tables() -> _Tables:
     return _Tables(
         aspects=WordTable(aspect_of),
         aspect_of={term: tuple(found) for term, found in aspect_of.items()},
-        opinions=WordTable((*POSITIVE_WORDS, *NEGATIVE_WORDS)),
+        opinions=WordTable((*POSITIVE_WORDS, *NEGATIVE_WORDS, *NEUTRAL_WORDS)),
         negators=tuple(sorted(NEGATORS, key=len, reverse=True)),
     )
 
 
 _POSITIVE = frozenset(POSITIVE_WORDS)
+_NEUTRAL = frozenset(NEUTRAL_WORDS)
 
 
 def clause_opinion(prepared: Prepared, clause: Clause) -> int | None:
@@ -66,6 +68,8 @@ def clause_opinion(prepared: Prepared, clause: Clause) -> int | None:
     total = 0
     seen = False
     for hit in tables.opinions.find(prepared, clause.start, clause.end, overlap=False):
+        if hit.text in _NEUTRAL:
+            continue
         seen = True
         sign = 1 if hit.text in _POSITIVE else -1
         if _negated(prepared.folded, max(clause.start, hit.start - NEGATION_WINDOW), hit.start):
