@@ -158,11 +158,20 @@ def get_retention(
         default_segment=default,
     )
     name, inputs = _prepare(workspace, engine, columns, dims)
-    (result,) = engines.run_all(
-        name, inputs, [retention.expression(inputs, spec, as_of_ts=moment.ts)]
-    )
-    sizes, counts = retention.split(result)
-    return retention.shape(sizes, counts, spec, last_period=period_of_day(moment.day, period))
+    last_period = period_of_day(moment.day, period)
+    base = retention.fast_base(inputs, spec, last_period=last_period)
+    if base is not None:
+        width = last_period - base + 1
+        expr = retention.bits_expression(
+            inputs, spec, as_of_ts=engines.AS_OF_PLACEHOLDER, base=base, width=width
+        )
+        (result,) = engines.run_all(name, inputs, [expr], as_of_ts=moment.ts)
+        sizes, counts = retention.split_bits(result, width)
+    else:
+        expr = retention.expression(inputs, spec, as_of_ts=engines.AS_OF_PLACEHOLDER)
+        (result,) = engines.run_all(name, inputs, [expr], as_of_ts=moment.ts)
+        sizes, counts = retention.split(result)
+    return retention.shape(sizes, counts, spec, last_period=last_period)
 
 
 # --- Lifecycle and active customers -----------------------------------------------------------
