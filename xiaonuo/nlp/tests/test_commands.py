@@ -75,7 +75,7 @@ def test_aspects_and_complaints_have_their_own_commands(model_file, tmp_path):
         str(tmp_path / "c.csv"),
     )
     assert [r["aspects"] for r in read_csv(tmp_path / "a.csv")] == [
-        "logistics:negative;service:negative",
+        "logistics:negative",
         "price:positive",
     ]
     assert [r["is_complaint"] for r in read_csv(tmp_path / "c.csv")] == ["1", "0"]
