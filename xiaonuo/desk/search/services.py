@@ -110,19 +110,31 @@ def _write(rows: list[tuple[int, str]]) -> int:
     in the same statement: a message deleted meanwhile is skipped, not an error."""
     if not rows:
         return 0
-    params = [(" ".join(text.index_terms(body)), pk) for pk, body in rows]
-    ignore = "OR IGNORE" if connection.vendor == "sqlite" else ""
-    conflict = "ON CONFLICT DO NOTHING" if connection.vendor != "sqlite" else ""
-    sql = (
-        f"INSERT {ignore} INTO {_TABLE} (message_id, workspace_id, terms) "  # noqa: S608 - names from the models
-        f"SELECT id, workspace_id, %s FROM {_MESSAGES} WHERE id = %s {conflict}"
-    )
+    ids = [pk for pk, _ in rows]
+    terms = [" ".join(text.index_terms(body)) for _, body in rows]
     try:
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, params)
+        _insert(ids, terms)
     except IntegrityError:
         # PostgreSQL: a message deleted by a transaction that committed while this one waited
         # on its row. Once more, without it: the statement's SELECT no longer sees it.
-        with transaction.atomic(), connection.cursor() as cursor:
-            cursor.executemany(sql, params)
-    return IndexedMessage.objects.filter(message_id__in=[pk for pk, _ in rows]).count()
+        _insert(ids, terms)
+    return IndexedMessage.objects.filter(message_id__in=ids).count()
+
+
+def _insert(ids: list[int], terms: list[str]) -> None:
+    with transaction.atomic(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # One statement for the batch: row-at-a-time inserts cost a round trip and a GIN
+            # update each (measured: about 10x slower on the 3M back-fill).
+            cursor.execute(
+                f"INSERT INTO {_TABLE} (message_id, workspace_id, terms) "  # noqa: S608 - names from the models
+                f"SELECT m.id, m.workspace_id, x.terms FROM unnest(%s::bigint[], %s::text[]) "
+                f"AS x(id, terms) JOIN {_MESSAGES} m ON m.id = x.id ON CONFLICT DO NOTHING",
+                [ids, terms],
+            )
+        else:
+            cursor.executemany(
+                f"INSERT OR IGNORE INTO {_TABLE} (message_id, workspace_id, terms) "  # noqa: S608 - names from the models
+                f"SELECT id, workspace_id, %s FROM {_MESSAGES} WHERE id = %s",
+                list(zip(terms, ids, strict=True)),
+            )
