@@ -63,13 +63,25 @@ def prepare(text: str, *, words: Iterable[str] = ()) -> Prepared:
     """``words``: extra dictionary entries for this text (a workspace's product names)."""
     original = (text or "")[:MAX_CHARS]
     folded = fold(original)
-    tokens = tuple(t for t in segment.tokenize(folded, words=words) if not t.text.isspace())
+    # Without jieba's HMM: an unknown word comes out as single characters, which the models'
+    # character n-grams read anyway, and segmentation is ~40% faster.
+    tokens = tuple(
+        t for t in segment.tokenize(folded, words=words, hmm=False) if not t.text.isspace()
+    )
     return Prepared(original=original, folded=folded, tokens=tokens)
 
 
 def prepare_all(texts: Iterable[str], *, words: Iterable[str] = ()) -> list[Prepared]:
+    """``prepare`` for each text; a text repeated in the batch (好评, 很好) is prepared once."""
     word_set = frozenset(w.strip() for w in words if w and w.strip())
-    return [prepare(t, words=word_set) for t in texts]
+    done: dict[str, Prepared] = {}
+    out: list[Prepared] = []
+    for text in texts:
+        prepared = done.get(text)
+        if prepared is None:
+            prepared = done[text] = prepare(text, words=word_set)
+        out.append(prepared)
+    return out
 
 
 def _clauses(folded: str) -> Iterable[Clause]:
