@@ -181,6 +181,26 @@ def _csat_text(invitation: Invitation) -> str:
         }
 
 
+def _nps_text(invitation: Invitation) -> str:
+    with translation.override(None):
+        return _("您有多大可能把我们推荐给朋友或同事？请点击链接选择 0–10 分：%(link)s") % {
+            "link": links.link_for(invitation)
+        }
+
+
+def _latest_solved_ticket(workspace: Workspace, customer_id: int) -> Ticket | None:
+    return (
+        Ticket.objects.filter(
+            workspace=workspace,
+            customer_id=customer_id,
+            status=TicketStatus.SOLVED,
+            conversation__isnull=False,
+        )
+        .order_by("-last_activity_at")
+        .first()
+    )
+
+
 def _survey_text(invitation: Invitation, survey: Survey) -> str:
     with translation.override(None):
         return _("想听听您的意见：%(name)s。点击链接填写：%(link)s") % {
@@ -230,9 +250,10 @@ def create_nps_invitations(*, workspace: Workspace, now: datetime | None = None)
     """Invite customers who contacted the desk in the last ``nps_active_days`` and were not
     asked for NPS in the last ``nps_interval_days`` (consent: opt-in; sampling per customer and
     period; the fatigue cap). Recent activity is read from tickets' ``last_activity_at`` through
-    the inbox index. There is no desk path yet for a message the workspace starts on its own, so
-    NPS invitations are made ready to send (``delivery_note`` = ``no_outbound_path``); the
-    console lists their links."""
+    the inbox index. The link goes out on the customer's latest solved ticket's conversation,
+    like CSAT (a reply there leaves the ticket solved, and never flips an agent's open work to
+    pending); a customer with no such ticket keeps the invitation ready to send
+    (``delivery_note`` = ``no_outbound_path``) and the console lists its link for staff."""
     now = now or timezone.now()
     summary = RunSummary()
     with transaction.atomic():
@@ -267,17 +288,21 @@ def create_nps_invitations(*, workspace: Workspace, now: datetime | None = None)
                 needs_opt_in=True,
                 now=now,
             )
+            carrier = None if reason else _latest_solved_ticket(workspace, customer.pk)
             invitation = Invitation.objects.create(
                 workspace=workspace,
                 kind=SurveyKind.NPS,
                 customer=customer,
+                ticket=carrier,
                 period_key=period_key,
                 status=InvitationStatus.SKIPPED if reason else InvitationStatus.READY,
                 skip_reason=reason,
-                delivery_note="" if reason else "no_outbound_path",
+                delivery_note="" if reason or carrier else "no_outbound_path",
                 created_at=now,
                 expires_at=None if reason else now + timedelta(days=settings.link_valid_days),
             )
+            if carrier is not None:
+                _deliver(workspace, invitation, text=_nps_text(invitation), actor=Actor())
             _count(summary, invitation)
         settings.nps_last_run_at = now
         settings.save(update_fields=["nps_last_run_at", "updated_at"])

@@ -86,3 +86,29 @@ def test_the_fatigue_cap_applies_across_csat_and_nps(cast):
     surveys_services.create_nps_invitations(workspace=cast.shop)
     nps = Invitation.objects.get(kind=SurveyKind.NPS)
     assert nps.skip_reason == SkipReason.FATIGUE
+
+
+def test_the_nps_link_goes_out_on_the_customers_latest_solved_conversation(cast):
+    from xiaonuo.accounts.services import Actor
+    from xiaonuo.desk import services as desk_services
+    from xiaonuo.desk.models import Message, Ticket, TicketStatus
+    from xiaonuo.testing import receive
+
+    configure(cast.shop, nps_enabled=True, nps_active_days=30)
+    got = receive(workspace=cast.shop, identities={"external_id": "fan"}, text="谢谢，已经收到了")
+    customers_services.update_customer(
+        workspace=cast.shop,
+        customer_id=got.ticket.customer_id,
+        changes=CustomerChanges(consent={"marketing": True}),
+    )
+    desk_services.set_ticket_status(
+        workspace=cast.shop, ticket_id=got.ticket.pk, status=TicketStatus.SOLVED, actor=Actor()
+    )
+
+    summary = surveys_services.create_nps_invitations(workspace=cast.shop)
+
+    invitation = Invitation.objects.get(kind=SurveyKind.NPS)
+    assert (summary.sent, invitation.status) == (1, InvitationStatus.SENT)
+    sent = Message.objects.get(pk=invitation.message_id)
+    assert sent.conversation_id == got.conversation.pk and "0–10" in sent.text
+    assert Ticket.objects.get(pk=got.ticket.pk).status == TicketStatus.SOLVED
