@@ -23,6 +23,7 @@ import tempfile
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -155,7 +156,9 @@ def _duckdb(inputs: Inputs) -> Iterator[Runner]:
         )
 
         def run(expr: ibis.Expr, as_of_ts: int | None = None) -> pa.Table:
-            return con.sql(sql_for(expr, "duckdb", as_of_ts)).to_arrow_table()
+            result = con.sql(sql_for(expr, "duckdb", as_of_ts)).to_arrow_table()
+            # DuckDB sums BIGINTs as HUGEINT (decimal in Arrow): back to the expression's types.
+            return result.cast(expr.as_table().schema().to_pyarrow())
 
         yield run
     finally:
@@ -218,14 +221,21 @@ def _postgres(inputs: Inputs) -> Iterator[Runner]:
                 names = [c.name for c in cursor.description]
                 rows = cursor.fetchall()
                 schema = expr.as_table().schema().to_pyarrow()
+                # PostgreSQL sums integers as numeric: psycopg gives Decimals, Arrow wants ints.
                 return pa.Table.from_pylist(
-                    [dict(zip(names, r, strict=True)) for r in rows], schema
+                    [{n: _plain(v) for n, v in zip(names, r, strict=True)} for r in rows], schema
                 )
 
             yield run
         finally:
             cursor.execute("DROP VIEW IF EXISTS xn_raw_events")
             cursor.execute("DROP TABLE IF EXISTS xn_merges, xn_anonymous, xn_dims")
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
 
 
 def _pg_table(cursor: Any, name: str, columns: str, table: pa.Table) -> None:

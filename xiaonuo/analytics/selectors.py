@@ -159,7 +159,7 @@ def get_retention(
     )
     name, inputs = _prepare(workspace, engine, columns, dims)
     last_period = period_of_day(moment.day, period)
-    base = retention.fast_base(inputs, spec, last_period=last_period)
+    base = retention.fast_base(inputs, spec, last_period=last_period, engine=name)
     if base is not None:
         width = last_period - base + 1
         expr = retention.bits_expression(
