@@ -16,6 +16,7 @@ also sees the caller's transaction — and a SparkSession).
   executor can read.
 """
 
+import atexit
 import functools
 import os
 import re
@@ -348,6 +349,8 @@ def spark_session() -> Any:
             .config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")
             .getOrCreate()
         )
+        # Stopped before the interpreter tears down logging, which py4j still writes to.
+        atexit.register(_spark_session.stop)
     return _spark_session
 
 
