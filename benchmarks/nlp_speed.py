@@ -16,6 +16,7 @@ Writes the "NLP speed" section of docs/benchmarks.md.
 import argparse
 import csv
 import os
+import resource
 import subprocess
 import sys
 import tempfile
@@ -57,12 +58,13 @@ def main() -> None:
     warm_up()
     with threadpool_limits(limits=1):
         enrich(texts[:BATCH])
-        started = time.perf_counter()
+        started, cpu_started = time.perf_counter(), time.process_time()
         for i in range(0, len(texts), BATCH):
             enrich(texts[i : i + BATCH])
         elapsed = time.perf_counter() - started
-    rate = len(texts) / elapsed
-    print(f"enrich: {len(texts)} texts in {elapsed:.1f} s = {rate:,.0f}/s", flush=True)
+        cpu = time.process_time() - cpu_started
+    rate, cpu_rate = len(texts) / elapsed, len(texts) / cpu
+    print(f"enrich: {len(texts)} texts in {elapsed:.1f} s = {rate:,.0f}/s ({cpu_rate:,.0f}/CPU-s)")
 
     labelled = shopping[: options.train_texts]
     with tempfile.TemporaryDirectory() as tmp:
@@ -72,6 +74,7 @@ def main() -> None:
             writer.writerow(["text", "label"])
             writer.writerows((r["text"], r["label"]) for r in labelled)
         started = time.perf_counter()
+        children_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         subprocess.run(  # noqa: S603 - our own command
             [
                 PYTHON,
@@ -90,13 +93,20 @@ def main() -> None:
             env={**os.environ},
         )
         train_seconds = time.perf_counter() - started
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        train_cpu = (children.ru_utime - children_before.ru_utime) + (
+            children.ru_stime - children_before.ru_stime
+        )
         size = (Path(tmp) / "m.skops").stat().st_size
-    print(f"train: {len(labelled)} texts in {train_seconds:.1f} s", flush=True)
+    print(f"train: {len(labelled)} texts in {train_seconds:.1f} s ({train_cpu:.1f} CPU-s)")
     body = f"""
-| what | measured | target |
-|---|---|---|
-| `enrich()` (sentiment, aspects, complaint, keywords), one thread, batches of {BATCH}, {len(texts):,} reviews of {mean_length:.0f} characters on average | **{rate:,.0f} texts/s** | ≥ 2,000 texts/s |
-| `xiaonuo nlp train sentiment` on {len(labelled):,} reviews, end to end (fitted on 95%, measured on the 5% held back) | **{train_seconds:.0f} s** | < 60 s |
+The machine is shared: besides wall-clock time, each figure is also given per second of CPU
+time used by our process (what one otherwise idle core would do).
+
+| what | wall clock | per CPU second | target |
+|---|---|---|---|
+| `enrich()` (sentiment, aspects, complaint, keywords), one thread, batches of {BATCH}, {len(texts):,} reviews of {mean_length:.0f} characters on average | {rate:,.0f} texts/s | **{cpu_rate:,.0f} texts/s** | ≥ 2,000 texts/s |
+| `xiaonuo nlp train sentiment` on {len(labelled):,} reviews, end to end (fitted on 95%, measured on the 5% held back) | {train_seconds:.0f} s | **{train_cpu:.0f} CPU-s** | < 60 s |
 
 The trained model file is {size / 1e6:.1f} MB.
 """
