@@ -61,7 +61,9 @@ class Prepared:
 
 def prepare(text: str, *, words: Iterable[str] = ()) -> Prepared:
     """``words``: extra dictionary entries for this text (a workspace's product names)."""
-    original = (text or "")[:MAX_CHARS]
+    if not isinstance(text, str):  # None or a number from a spreadsheet cell: read, not crash
+        text = "" if text is None else str(text)
+    original = text[:MAX_CHARS]
     folded = fold(original)
     # Without jieba's HMM: an unknown word comes out as single characters, which the models'
     # character n-grams read anyway, and segmentation is ~40% faster.

@@ -91,3 +91,9 @@ def test_a_batch_comes_back_in_order(small_model):
 def test_mentions_are_plain_values(small_model):
     [result] = enrich(["价格实惠"], model=small_model)
     assert result.aspects == (AspectMention("price", "positive", (0, 4)),)
+
+
+def test_a_missing_or_numeric_cell_is_read_not_crashed_on(small_model):
+    missing, number = enrich([None, 5], model=small_model)  # type: ignore[list-item]
+    assert missing.sentiment == "neutral" and missing.aspects == ()
+    assert number.sentiment in ("positive", "negative", "neutral")
