@@ -120,7 +120,9 @@ def create_desk_demo(
         channels=channels,
         tags=tags,
         customer_ids=customer_ids,
-        per_ticket=max(messages / tickets, 1.0),
+        # Recent tickets stop mid-conversation (they are still going): about 1% of the
+        # messages drawn never happen, measured at both scales; drawn that much longer.
+        per_ticket=max(messages / tickets * 1.012, 1.0),
         products=list(products),
         stores=list(stores),
     )
