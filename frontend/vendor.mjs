@@ -13,8 +13,10 @@ const target = join(here, "..", "xiaonuo", "static", "vendor");
 const files = [
   ["htmx.org/dist/htmx.min.js", "htmx/htmx.min.js"],
   ["htmx.org/LICENSE", "htmx/LICENSE"],
-  // The "common" build has bar, line and pie charts without the map and 3D extras.
+  // The "common" build (bar, line, pie) for most pages; the full build for the analytics heat
+  // maps and funnels, loaded only there.
   ["echarts/dist/echarts.common.min.js", "echarts/echarts.common.min.js"],
+  ["echarts/dist/echarts.min.js", "echarts/echarts.min.js"],
   ["echarts/LICENSE", "echarts/LICENSE"],
   // CSS only: the console uses no Bootstrap JavaScript (menus are <details>, pages work without JS).
   ["bootstrap/dist/css/bootstrap.min.css", "bootstrap/bootstrap.min.css"],

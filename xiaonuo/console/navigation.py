@@ -33,7 +33,7 @@ AREAS: tuple[Area, ...] = (
     Area("delight", _("惊喜关怀"), _("触发规则、礼品预算、频次控制与对照组效果")),
     Area("growth", _("种子用户与推荐"), _("种子计划、推荐码、奖励台账与 K 因子")),
     Area("community", _("社群"), _("群聊管理、投诉转私聊与社群健康度")),
-    Area("analytics", _("分析"), _("留存、生命周期、RFM、流失风险与 CLV")),
+    Area("analytics", _("分析"), _("留存、生命周期、RFM、流失风险与 CLV"), "analytics:retention"),
     Area("settings", _("设置"), _("成员与角色、API 密钥、审计日志"), "accounts:settings"),
 )
 
