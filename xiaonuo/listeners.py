@@ -10,6 +10,7 @@ from typing import Any
 from xiaonuo.channels import widget as channels_widget
 from xiaonuo.desk import selectors as desk_selectors
 from xiaonuo.desk import services as desk_services
+from xiaonuo.desk.search import services as search_services
 from xiaonuo.desk.surveys import services as surveys_services
 from xiaonuo.events import services as events_services
 
@@ -29,6 +30,8 @@ LISTENERS: dict[str, list[Callable[..., Any]]] = {
         desk_services.erase_customer_desk_data,
         channels_widget.erase_customer_visitors,
     ],
+    # A new message is searchable as soon as it is stored (the catch-up job covers a lost one).
+    "desk.message_created": [search_services.index_new_message],
 }
 
 # The web chat widget (channels, below the desk) hands a visitor's message to the desk and reads

@@ -17,6 +17,7 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, periodic_task
 from xiaonuo import health
 from xiaonuo.accounts import tasks as accounts_tasks
 from xiaonuo.desk import tasks as desk_tasks
+from xiaonuo.desk.search import tasks as search_tasks
 from xiaonuo.desk.sla import tasks as sla_tasks
 from xiaonuo.desk.surveys import tasks as surveys_tasks
 from xiaonuo.events import tasks as events_tasks
@@ -108,3 +109,11 @@ def create_nps_invitations() -> int:
 @db_periodic_task(crontab(minute="*/5"))
 def scan_messages_for_praise() -> int:
     return surveys_tasks.scan_messages_for_praise.call_local()
+
+
+# Every minute: messages not yet in the search index are indexed (the first run back-fills an
+# existing database, at most 100k per run). New messages are indexed on commit already; this
+# covers one whose reaction was lost. Idempotent, one run at a time.
+@db_periodic_task(crontab(minute="*"))
+def catch_up_search_index() -> int:
+    return search_tasks.catch_up_index.call_local()

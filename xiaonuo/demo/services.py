@@ -22,6 +22,8 @@ from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.models import AttributeType, Customer, Identity, IdentityKind, Tag
 from xiaonuo.demo import desk as desk_demo
 from xiaonuo.demo import people
+from xiaonuo.desk.models import Ticket, TicketStatus
+from xiaonuo.desk.surveys import demo as surveys_demo
 from xiaonuo.events import bulk
 from xiaonuo.events.bulk import EventRow
 
@@ -126,8 +128,15 @@ def create_demo(
             stores=[store for stores in STORES.values() for store in stores],
             password=PASSWORD,
         )
-        # Survey answers for the solved tickets: the surveys' demo hooks in here, with
-        # ``desk.agents`` and the workspace's solved tickets (the desk's data is committed).
+        # Survey answers (CSAT, NPS, comments with praise) for the solved tickets.
+        surveys_demo.create_demo_answers(
+            workspace=workspace,
+            tickets=Ticket.objects.filter(workspace=workspace, status=TicketStatus.SOLVED)
+            .select_related("conversation")
+            .order_by("pk"),
+            seed=seed,
+            now=now,
+        )
         _, secret = accounts_services.create_api_key(
             workspace=workspace, name="演示密钥", actor=Actor()
         )
