@@ -18,6 +18,7 @@ also sees the caller's transaction — and a SparkSession).
 
 import atexit
 import functools
+import logging
 import os
 import re
 import tempfile
@@ -349,8 +350,10 @@ def spark_session() -> Any:
             .config("spark.sql.sources.parallelPartitionDiscovery.threshold", "100000")
             .getOrCreate()
         )
-        # Stopped before the interpreter tears down logging, which py4j still writes to.
+        # Stopped before the interpreter tears down logging, which py4j still writes to; its
+        # "closing down" chatter from finalisers at exit is not worth a line either.
         atexit.register(_spark_session.stop)
+        logging.getLogger("py4j").setLevel(logging.WARNING)
     return _spark_session
 
 
