@@ -33,7 +33,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from xiaonuo.events import lake
+from xiaonuo.events import lake, storage
 from xiaonuo.events.models import Event, LakeSource, LakeState
 
 BATCH_ROWS = 500_000
@@ -119,7 +119,7 @@ def _compact_batch(rows: pa.Table, *, low: int, high: int, result: CompactionRes
                             source=LakeSource.COMPACTION,
                             count=False,
                         )
-                        lake.add_day_counts(
+                        storage.add_day_counts(
                             workspace_id=workspace_id,
                             per_day={d: -n for d, n in dropped.get(workspace_id, {}).items()},
                         )
@@ -179,11 +179,6 @@ def _count(con: duckdb.DuckDBPyConnection, relation: str) -> int:
 
 
 # --- Reading the tail as Arrow ------------------------------------------------------------------
-
-_TAIL_COLUMNS = (
-    "workspace_id, customer_id, type, name, properties, user_id, anonymous_id, message_id, "
-    "timestamp, received_at"
-)
 
 
 @contextmanager

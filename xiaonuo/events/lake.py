@@ -37,23 +37,12 @@ import duckdb
 import orjson
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import F, Sum
+from django.db.models import Sum
 
-from xiaonuo.events.models import EventDayCount, LakeFile, LakeSource
+from xiaonuo.events import storage
+from xiaonuo.events.models import LakeFile, LakeSource
 
 ROW_GROUP_ROWS = 8_192
-# The columns of every lake file, in order. ``workspace_id`` and ``day`` are in the path.
-COLUMNS = (
-    "customer_id",
-    "type",
-    "name",
-    "properties",
-    "user_id",
-    "anonymous_id",
-    "message_id",
-    "timestamp",
-    "received_at",
-)
 _ADVISORY_NAMESPACE = 0x786E  # "xn": our advisory locks, keyed by workspace id
 
 
@@ -124,7 +113,7 @@ class WrittenFile:
 def write_day_files(
     con: duckdb.DuckDBPyConnection, *, workspace_id: int, relation: str
 ) -> list[WrittenFile]:
-    """Write ``relation`` (the lake's COLUMNS plus ``day``) as one new file per day, in place but
+    """Write ``relation`` (``storage.LAKE_COLUMNS`` plus ``day``) as one new file per day, in place but
     not yet listed: call ``record_files`` in a transaction next, or ``discard`` on failure."""
     per_day = dict(con.execute(f"SELECT day, count(*) FROM {relation} GROUP BY day").fetchall())  # noqa: S608
     if not per_day:
@@ -133,7 +122,7 @@ def write_day_files(
     staging = lake_root() / "staging" / name
     staging.parent.mkdir(parents=True, exist_ok=True)
     con.execute(
-        f"COPY (SELECT {', '.join(COLUMNS)}, day FROM {relation} "  # noqa: S608 - fixed names
+        f"COPY (SELECT {', '.join(storage.LAKE_COLUMNS)}, day FROM {relation} "  # noqa: S608 - fixed names
         f"ORDER BY day, customer_id, timestamp) TO '{staging}' "
         f"(FORMAT parquet, PARTITION_BY (day), COMPRESSION zstd, "
         f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}, FILENAME_PATTERN '{name}_{{i}}')"
@@ -189,15 +178,7 @@ def record_files(
     per_day: dict[date, int] = {}
     for f in files:
         per_day[f.day] = per_day.get(f.day, 0) + f.rows
-    add_day_counts(workspace_id=workspace_id, per_day=per_day)
-
-
-def add_day_counts(*, workspace_id: int, per_day: dict[date, int]) -> None:
-    for day, n in per_day.items():
-        if n and not EventDayCount.objects.filter(workspace_id=workspace_id, day=day).update(
-            count=F("count") + n
-        ):
-            EventDayCount.objects.create(workspace_id=workspace_id, day=day, count=n)
+    storage.add_day_counts(workspace_id=workspace_id, per_day=per_day)
 
 
 def discard(files: Sequence[WrittenFile]) -> None:
@@ -279,12 +260,18 @@ class Person:
 
 
 def person_events(
-    *, workspace_id: int, person: Person, limit: int, offset: int = 0
+    *,
+    workspace_id: int,
+    person: Person,
+    limit: int,
+    offset: int = 0,
+    paths: list[str] | None = None,
 ) -> tuple[list[LakeEvent], int]:
     """The person's lake events, newest first, and how many they have in all (one scan: the
-    files are the cost, about 0.3 ms each, not the rows)."""
+    files are the cost, about 0.3 ms each, not the rows). ``paths``: the workspace's files, if
+    the caller has read the manifest already."""
     where, params = person.predicate()
-    return _select(workspace_id, where, params, limit=limit, offset=offset)
+    return _select(workspace_id, where, params, limit=limit, offset=offset, paths=paths)
 
 
 def all_events(*, workspace_id: int) -> list[LakeEvent]:
@@ -293,9 +280,15 @@ def all_events(*, workspace_id: int) -> list[LakeEvent]:
 
 
 def _select(
-    workspace_id: int, where: str, params: list[Any], *, limit: int | None = None, offset: int = 0
+    workspace_id: int,
+    where: str,
+    params: list[Any],
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    paths: list[str] | None = None,
 ) -> tuple[list[LakeEvent], int]:
-    paths = file_paths(workspace_id=workspace_id)
+    paths = file_paths(workspace_id=workspace_id) if paths is None else paths
     if not paths:
         return [], 0
     if limit == 0:  # only the count
@@ -318,7 +311,7 @@ def _select(
     )
     total = rows[0][9] if rows else 0
     if not rows and offset:  # past the end: the count still matters to a pager
-        total = _select(workspace_id, where, params, limit=0)[1]
+        total = _select(workspace_id, where, params, limit=0, paths=paths)[1]
     events = [
         LakeEvent(
             customer_id=r[0],

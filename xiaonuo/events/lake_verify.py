@@ -23,7 +23,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from django.db import transaction
 
-from xiaonuo.events import compaction, lake
+from xiaonuo.events import compaction, lake, storage
 from xiaonuo.events.models import LakeFile, LakeSource
 
 
@@ -248,7 +248,7 @@ def _rebuild_day(workspace_id: int, day: date, *, replace: LakeFile | None) -> s
             if replace is not None:
                 # The day counts already hold the day's events once; a rebuilt file may hold
                 # more or fewer than the broken one claimed.
-                lake.add_day_counts(
+                storage.add_day_counts(
                     workspace_id=workspace_id, per_day={day: written - replace.rows}
                 )
                 replace.delete()
@@ -259,7 +259,7 @@ def _rebuild_day(workspace_id: int, day: date, *, replace: LakeFile | None) -> s
 
 def _quarantine(record: LakeFile) -> str:
     with lake.write_lock(record.workspace_id), transaction.atomic():
-        lake.add_day_counts(workspace_id=record.workspace_id, per_day={record.day: -record.rows})
+        storage.add_day_counts(workspace_id=record.workspace_id, per_day={record.day: -record.rows})
         record.delete()
         moved = _move_to_quarantine(record.path)
     origin = (

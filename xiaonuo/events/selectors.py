@@ -45,12 +45,14 @@ def page_customer_events(
     events = uncompacted_events(workspace=workspace).filter(customer_id=customer_id)
     tail: list[StoredEvent] = list(events.order_by("-timestamp", "-id")[:wanted])
     tail_total = len(tail) if len(tail) < wanted else events.count()
-    if not lake.file_paths(workspace_id=workspace.pk):
+    paths = lake.file_paths(workspace_id=workspace.pk)
+    if not paths:
         return tail[offset:wanted], tail_total
     from_lake, lake_total = lake.person_events(
         workspace_id=workspace.pk,
         person=person_of(workspace=workspace, customer_id=customer_id),
         limit=wanted,
+        paths=paths,
     )
     merged = heapq.merge(tail, from_lake, key=_newest_first_key, reverse=True)
     return list(islice(_first_of_each_message(merged), offset, wanted)), tail_total + lake_total

@@ -341,5 +341,5 @@ def erase_customer_events(*, workspace_id: int, customer_id: int) -> None:
         person = events_selectors.person_of(workspace=workspace, customer_id=customer_id)
         for day, n in lake.erase_person(workspace_id=workspace_id, person=person).items():
             removed[day] = removed.get(day, 0) - n
-        lake.add_day_counts(workspace_id=workspace_id, per_day=removed)
+        storage.add_day_counts(workspace_id=workspace_id, per_day=removed)
         events.delete()

@@ -27,8 +27,7 @@ from django.utils import timezone
 
 from xiaonuo.events.models import Event, EventDayCount
 
-_COLUMNS = (
-    "workspace_id",
+LAKE_COLUMNS = (  # in order; a lake file keeps ``workspace_id`` and ``day`` in its path
     "customer_id",
     "type",
     "name",
@@ -39,6 +38,9 @@ _COLUMNS = (
     "timestamp",
     "received_at",
 )
+
+# The tail's row: the workspace, then the columns every lake file has.
+_COLUMNS = ("workspace_id", *LAKE_COLUMNS)
 
 
 @dataclass(slots=True)
@@ -139,20 +141,32 @@ def _insert_sqlite(workspace_id: int, by_day: dict[date, list[tuple[Any, ...]]])
     connection.ensure_connection()
     cursor = connection.connection.cursor()
     try:
-        counts = []
+        counts: dict[date, int] = {}
         for day, values in by_day.items():
             cursor.executemany(sql, values)
             # sqlite3 sums the rows each statement changed; ignored ones count 0.
             if cursor.rowcount:
-                counts.append((workspace_id, day.isoformat(), cursor.rowcount))
-        cursor.executemany(
-            f"INSERT INTO {EventDayCount._meta.db_table} (workspace_id, day, count) VALUES (?, ?, ?) "  # noqa: S608
-            "ON CONFLICT (workspace_id, day) DO UPDATE SET count = count + excluded.count",
-            counts,
-        )
-        return sum(n for _, _, n in counts)
+                counts[day] = cursor.rowcount
     finally:
         cursor.close()
+    add_day_counts(workspace_id=workspace_id, per_day=counts)
+    return sum(counts.values())
+
+
+def add_day_counts(*, workspace_id: int, per_day: dict[date, int]) -> None:
+    """Add to (or, negative, take from) the workspace's events per local day, in the caller's
+    transaction: one upsert, so concurrent writers of the same new day (the API, an import, the
+    compaction job) cannot both try to create its row."""
+    rows = [(workspace_id, day, n) for day, n in per_day.items() if n]
+    if not rows:
+        return
+    table = EventDayCount._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.executemany(
+            f"INSERT INTO {table} (workspace_id, day, count) VALUES (%s, %s, %s) "  # noqa: S608
+            f"ON CONFLICT (workspace_id, day) DO UPDATE SET count = {table}.count + excluded.count",
+            rows,
+        )
 
 
 def _sqlite_time(value: datetime) -> str:

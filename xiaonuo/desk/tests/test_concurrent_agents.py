@@ -12,27 +12,17 @@ import json
 import subprocess
 import sys
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.db import connection
 
 from xiaonuo.accounts.permissions import Role
-from xiaonuo.accounts.tests.processes import REPO, child_env, wait_for
+from xiaonuo.accounts.tests.processes import REPO, child_env, database_url, wait_for
 from xiaonuo.desk.models import Message, MessageKind, Ticket, TicketChange, TicketStatus
 from xiaonuo.testing import make_staff, receive
 
 ROUNDS = 25
 EXPECTED_REFUSALS = {"transition_not_allowed"}
-
-
-def _database_url() -> str:
-    """The test database this process uses, for the children."""
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = quote(db["USER"] or "") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    return f"postgresql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
 
 
 def _chain_is_unbroken(rows: list[tuple[str, str]]) -> None:
@@ -46,7 +36,7 @@ def test_two_agents_working_one_ticket_at_once_never_corrupt_it(cast, tmp_path: 
     got = receive(workspace=cast.shop, identities={"external_id": "race"}, text="加急！")
     second = make_staff(workspace=cast.shop, role=Role.ADMIN, display_name="周主管")
     connection.close()  # the children need the database to themselves between our queries
-    env = child_env(tmp_path, DATABASE_URL=_database_url())
+    env = child_env(tmp_path, DATABASE_URL=database_url())
     children = []
     for name, user in (("wang", cast.owner), ("zhou", second)):
         plan = {

@@ -8,7 +8,6 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from urllib.parse import quote
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -16,7 +15,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from xiaonuo.accounts.services import Actor
-from xiaonuo.accounts.tests.processes import REPO, child_env
+from xiaonuo.accounts.tests.processes import REPO, child_env, database_url
 from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.models import Identity
 from xiaonuo.events import compaction, lake, lake_import, lake_verify, storage
@@ -256,14 +255,6 @@ def test_compacted_events_missing_from_the_lake_are_found_and_restored(cast):
 # --- killed mid-run ------------------------------------------------------------------------------
 
 
-def _database_url() -> str:
-    db = connection.settings_dict
-    if connection.vendor == "sqlite":
-        return f"sqlite:///{db['NAME']}"
-    auth = quote(db["USER"] or "") + (f":{quote(db['PASSWORD'])}" if db["PASSWORD"] else "")
-    return f"postgresql://{auth}@{db['HOST'] or '127.0.0.1'}:{db['PORT'] or 5432}/{db['NAME']}"
-
-
 def test_killing_compaction_again_and_again_never_loses_or_doubles_an_event(
     cast, tmp_path: Path, settings
 ):
@@ -289,7 +280,7 @@ def test_killing_compaction_again_and_again_never_loses_or_doubles_an_event(
             )
     settings.LAKE_DIR = tmp_path / "lake"  # the children's lake: XIAONUO_DATA_DIR/lake
     connection.close()
-    env = child_env(tmp_path, DATABASE_URL=_database_url())
+    env = child_env(tmp_path, DATABASE_URL=database_url())
     command = [sys.executable, "-m", "xiaonuo.cli", "lake", "compact", "--batch-rows", "1500"]
 
     # When compaction is killed at random moments, five times, then allowed to finish
