@@ -14,9 +14,11 @@ from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 
 from xiaonuo.accounts.auth import ApiKeyAuth
+from xiaonuo.autoreply.api import router as autoreply_router
 from xiaonuo.customers.api import router as customers_router
 from xiaonuo.desk.api import router as desk_router
 from xiaonuo.events.api import router as events_router
+from xiaonuo.feedback.api import router as feedback_router
 from xiaonuo.lib.errors import ServiceError
 
 
@@ -55,6 +57,8 @@ api = NinjaAPI(
 api.add_router("/", customers_router)
 api.add_router("/", events_router)
 api.add_router("/", desk_router)
+api.add_router("/", autoreply_router)
+api.add_router("/", feedback_router)
 
 
 def _error(

@@ -70,6 +70,8 @@ INSTALLED_APPS = [
     "xiaonuo.desk.sla",  # sub-apps of the desk: models, migrations and catalogues of their own
     "xiaonuo.desk.surveys",
     "xiaonuo.desk.search",
+    "xiaonuo.autoreply",
+    "xiaonuo.feedback",
     "xiaonuo.analytics",
     "xiaonuo.console",
     "xiaonuo.demo",  # `xiaonuo init` and `xiaonuo demo`; top of the layer order

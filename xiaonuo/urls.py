@@ -15,6 +15,8 @@ urlpatterns = [
     path("desk/surveys/", include("xiaonuo.desk.surveys.urls")),
     path("desk/", include("xiaonuo.desk.urls")),
     path("channels/", include("xiaonuo.channels.urls")),
+    path("autoreply/", include("xiaonuo.autoreply.urls")),
+    path("feedback/", include("xiaonuo.feedback.urls")),
     path("analytics/", include("xiaonuo.analytics.urls")),
     path("", include("xiaonuo.console.urls")),
 ]
