@@ -1,0 +1,602 @@
+"""The FAQ matcher: an incoming Chinese question → the knowledge-base entries that answer it.
+
+Pure Python over the knowledge base given to ``Matcher.build`` (no database): the live path
+(H3's services), the console's test box and ``xiaonuo autoreply match`` all run this one code.
+
+How a question is matched (docs/decisions/0015-faq-matcher.md says why):
+
+1. Both sides are normalised the same way: traditional → simplified, full-width → half-width,
+   case folded, punctuation, emoji and modal particles dropped (``xiaonuo.nlp.normalize``);
+   segmented with the workspace's own words kept whole (``xiaonuo.nlp.segment``); every word
+   of a synonym group replaced by the group's first word.
+2. Retrieval: BM25 (bm25s) over the words and, separately, over character 1–2-grams (which
+   survive segmentation differences: 花呗 vs 花 呗, 怎么还 vs 如何还); the two are fused and
+   the best phrasings' entries become candidates.
+3. Re-ranking: a logistic regression over each candidate's features (both BM25 scores, their
+   gaps to the best, IDF-weighted overlaps, longest common substring, question-word agreement,
+   a per-knowledge-base classifier when entries have many phrasings…) gives the probability
+   that the candidate is the right answer. It is trained at build time by self-supervision on
+   the knowledge base itself: each phrasing (or a perturbed copy of it) is asked as a question
+   with itself held out, so the model learns what a right and a wrong candidate look like here,
+   including the case where the right entry is not in the knowledge base at all.
+4. Agents' confirmations and corrections (``Feedback``) become phrasings of their entry and a
+   query seen before is answered with the entry the agent chose.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections import Counter, defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+
+import bm25s
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+
+from xiaonuo.nlp import segment
+from xiaonuo.nlp.normalize import PARTICLES, fold_char
+
+# Confidence at or above which an answer goes out at once (a workspace may choose its own).
+# Chosen on the self-supervised held-out phrasings, not on any evaluation query set; see
+# docs/decisions/0015-faq-matcher.md.
+DEFAULT_THRESHOLD = 0.5
+
+# A question longer than this is read up to here: a FAQ question is a sentence, and a pasted
+# document would cost time in proportion to its length for no better match.
+MAX_QUERY_CHARS = 200
+
+# Phrasings read from the two BM25 rankings before grouping by entry.
+_POOL = 40
+# Entries re-ranked per question.
+_CANDIDATES = 20
+
+_SEED = 20261122
+
+
+@dataclass(frozen=True)
+class KbEntry:
+    faq_id: str
+    phrasings: tuple[str, ...]  # the standard question first, then the other phrasings
+
+
+@dataclass(frozen=True)
+class Feedback:
+    """An agent confirmed or corrected: this query should have got this entry."""
+
+    query: str
+    faq_id: str
+
+
+@dataclass(frozen=True)
+class Candidate:
+    faq_id: str
+    confidence: float  # probability that this entry is the right answer, 0–1
+    matched: str  # the phrasing that matched best
+    why: dict[str, float] = field(default_factory=dict)  # the features behind the confidence
+
+
+# Question words by the kind of answer they ask for: 怎么退款 and 为什么退款 share every other
+# word but want different answers.
+_QUESTION_KINDS: dict[str, tuple[str, ...]] = {
+    "how": ("怎么", "怎样", "如何", "咋"),
+    "why": ("为什么", "为啥", "为何", "怎么会"),
+    "what": ("什么", "啥"),
+    "where": ("哪里", "哪儿", "在哪", "哪边"),
+    "which": ("哪个", "哪家", "哪种", "哪款", "哪些", "哪位", "哪一"),
+    "howmuch": ("多少", "几个", "几天", "几号", "多大", "多长", "多高", "多久"),
+    "when": ("什么时候", "何时", "几点", "多久", "哪天"),
+    "who": ("谁",),
+    "yesno": ("吗", "是否", "能不能", "可不可以", "有没有", "是不是", "会不会", "要不要"),
+}
+
+_DROP = re.compile(r"[^\w]+")
+
+
+@dataclass(frozen=True)
+class _Text:
+    norm: str  # normalised, synonym-mapped characters
+    words: tuple[str, ...]
+    chars: tuple[str, ...]  # character 1- and 2-grams
+    kinds: frozenset[str]
+
+
+def _normalise(text: str) -> str:
+    folded = "".join(fold_char(ch) for ch in text[:MAX_QUERY_CHARS])
+    folded = _DROP.sub(" ", folded)
+    return "".join(ch for ch in folded if ch not in PARTICLES).strip()
+
+
+def _char_grams(norm: str) -> tuple[str, ...]:
+    compact = norm.replace(" ", "")
+    grams = list(compact)
+    grams.extend(compact[i : i + 2] for i in range(len(compact) - 1))
+    return tuple(grams)
+
+
+def _question_kinds(norm: str) -> frozenset[str]:
+    return frozenset(kind for kind, cues in _QUESTION_KINDS.items() if any(c in norm for c in cues))
+
+
+class _Analyzer:
+    """Text → its normalised words and character grams, with a workspace's words and synonyms."""
+
+    def __init__(self, user_words: Iterable[str], synonyms: Iterable[Iterable[str]]):
+        self.canonical: dict[str, str] = {}
+        words = {_normalise(w).replace(" ", "") for w in user_words}
+        for group in synonyms:
+            members = [_normalise(w).replace(" ", "") for w in group]
+            members = [m for m in members if m]
+            if len(members) < 2:
+                continue
+            head = self.canonical.get(members[0], members[0])
+            for member in members:
+                self.canonical.setdefault(member, head)
+            words.update(members)
+        self.words = frozenset(w for w in words if len(w) > 1)
+
+    def __call__(self, text: str) -> _Text:
+        norm = _normalise(text if isinstance(text, str) else str(text or ""))
+        words: list[str] = []
+        for piece in norm.split():
+            words.extend(
+                self.canonical.get(w, w) for w in segment.cut(piece, words=self.words, hmm=False)
+            )
+        mapped = "".join(words)
+        return _Text(
+            norm=mapped,
+            words=tuple(words),
+            chars=_char_grams(mapped),
+            kinds=_question_kinds(norm),
+        )
+
+
+def _longest_common_substring(a: str, b: str) -> int:
+    if not a or not b:
+        return 0
+    if len(a) > len(b):
+        a, b = b, a
+    best = 0
+    previous = [0] * (len(b) + 1)
+    for ch in a:
+        current = [0] * (len(b) + 1)
+        for j, other in enumerate(b, start=1):
+            if ch == other:
+                value = previous[j - 1] + 1
+                current[j] = value
+                if value > best:
+                    best = value
+        previous = current
+    return best
+
+
+FEATURES = (
+    "bm25_words",
+    "bm25_chars",
+    "bm25_words_gap",
+    "bm25_chars_gap",
+    "fused",
+    "fused_gap",
+    "rank",
+    "word_overlap_query",
+    "word_overlap_phrasing",
+    "char_overlap_query",
+    "char_overlap_phrasing",
+    "common_substring",
+    "length_ratio",
+    "question_agree",
+    "question_conflict",
+    "phrasings_hit",
+    "unknown_chars",
+    "classifier",
+    "exact",
+)
+
+
+class Matcher:
+    """A knowledge base ready to answer questions. Build once per knowledge-base version."""
+
+    def __init__(
+        self,
+        *,
+        analyzer: _Analyzer,
+        entry_ids: list[str],
+        phrasings: list[str],
+        phrasing_entry: np.ndarray,
+        texts: list[_Text],
+        word_index: bm25s.BM25,
+        char_index: bm25s.BM25,
+        word_idf: dict[str, float],
+        char_idf: dict[str, float],
+        remembered: dict[str, int],
+    ):
+        self._analyze = analyzer
+        self._entry_ids = entry_ids
+        self._phrasings = phrasings
+        self._phrasing_entry = phrasing_entry
+        self._texts = texts
+        self._word_index = word_index
+        self._char_index = char_index
+        self._word_idf = word_idf
+        self._char_idf = char_idf
+        self._remembered = remembered
+        self._model: LogisticRegression | None = None
+        self._classifier: _EntryClassifier | None = None
+
+    # --- building -------------------------------------------------------------------------
+
+    @classmethod
+    def build(
+        cls,
+        entries: Sequence[KbEntry],
+        *,
+        user_words: Iterable[str] = (),
+        synonyms: Iterable[Iterable[str]] = (),
+        feedback: Sequence[Feedback] = (),
+    ) -> Matcher:
+        analyzer = _Analyzer(user_words, [tuple(g) for g in synonyms])
+        entry_ids: list[str] = []
+        position: dict[str, int] = {}
+        phrasings: list[str] = []
+        owners: list[int] = []
+        seen: set[tuple[int, str]] = set()
+
+        def add(entry: int, phrasing: str) -> None:
+            if not isinstance(phrasing, str) or not phrasing.strip():
+                return
+            key = (entry, phrasing.strip())
+            if key in seen:
+                return
+            seen.add(key)
+            phrasings.append(phrasing.strip())
+            owners.append(entry)
+
+        for entry in entries:
+            if entry.faq_id not in position:
+                position[entry.faq_id] = len(entry_ids)
+                entry_ids.append(entry.faq_id)
+            for phrasing in entry.phrasings:
+                add(position[entry.faq_id], phrasing)
+        # What agents confirmed is another phrasing of the entry they chose.
+        confirmed: list[tuple[int, str]] = []
+        for item in feedback:
+            if item.faq_id in position:
+                add(position[item.faq_id], item.query)
+                confirmed.append((position[item.faq_id], item.query))
+
+        texts = [analyzer(p) for p in phrasings]
+        keep = [i for i, t in enumerate(texts) if t.chars]
+        phrasings = [phrasings[i] for i in keep]
+        owners = [owners[i] for i in keep]
+        texts = [texts[i] for i in keep]
+        remembered = {analyzer(q).norm: e for e, q in confirmed if analyzer(q).norm}
+
+        matcher = cls(
+            analyzer=analyzer,
+            entry_ids=entry_ids,
+            phrasings=phrasings,
+            phrasing_entry=np.asarray(owners, dtype=np.int64),
+            texts=texts,
+            word_index=_bm25([list(t.words) for t in texts]),
+            char_index=_bm25([list(t.chars) for t in texts]),
+            word_idf=_idf([t.words for t in texts]),
+            char_idf=_idf([t.chars for t in texts]),
+            remembered=remembered,
+        )
+        if texts:
+            matcher._classifier = _EntryClassifier.fit(texts, owners, len(entry_ids))
+            matcher._model = _train_reranker(matcher)
+        return matcher
+
+    # --- matching -------------------------------------------------------------------------
+
+    @property
+    def entries(self) -> int:
+        return len(self._entry_ids)
+
+    def match(self, query: str, *, k: int = 5) -> list[Candidate]:
+        """The best ``k`` entries for ``query``, best first; [] when it has nothing to match
+        (empty, only punctuation or emoji) or the knowledge base is empty."""
+        text = self._analyze(query)
+        if not text.chars or not self._texts:
+            return []
+        rows = self._features(text, hide_entry=-1, hide_phrasing=-1)
+        if not rows:
+            return []
+        matrix = np.asarray([r[2] for r in rows], dtype=np.float64)
+        confidences = self._confidences(matrix)
+        remembered = self._remembered.get(text.norm)
+        order = sorted(range(len(rows)), key=lambda i: -confidences[i])
+        out: list[Candidate] = []
+        for i in order[:k]:
+            entry, phrasing, values = rows[i]
+            why = {name: round(float(v), 4) for name, v in zip(FEATURES, values, strict=True)}
+            out.append(
+                Candidate(
+                    faq_id=self._entry_ids[entry],
+                    confidence=float(confidences[i]),
+                    matched=self._phrasings[phrasing],
+                    why=why,
+                )
+            )
+        if remembered is not None:
+            out = _put_first(out, self, remembered, rows, confidences)[:k]
+        return out
+
+    def _confidences(self, matrix: np.ndarray) -> np.ndarray:
+        if self._model is None:
+            raw = matrix[:, FEATURES.index("fused")] / 2.0
+        else:
+            raw = self._model.predict_proba(matrix)[:, 1]
+        # Only one entry can be the right one: probabilities that add up to more than 1 are
+        # scaled down together (keeps the order, keeps each in [0, 1]).
+        total = float(raw.sum())
+        if total > 1.0:
+            raw = raw / total
+        return np.clip(raw, 0.0, 1.0)
+
+    def _features(
+        self, text: _Text, *, hide_entry: int, hide_phrasing: int
+    ) -> list[tuple[int, int, list[float]]]:
+        found = self._retrieve(text, hide_entry=hide_entry, hide_phrasing=hide_phrasing)
+        if found is None:
+            return []
+        word_scores, char_scores, fused, best = found
+        word_top = float(word_scores.max())
+        char_top = float(char_scores.max())
+        probabilities = (
+            self._classifier.probabilities(text) if self._classifier is not None else None
+        )
+        # Group the pool by entry: an entry's best phrasing represents it; how many of its
+        # phrasings made the pool says how broadly it matches.
+        chosen: dict[int, int] = {}
+        hits: Counter[int] = Counter()
+        for p in best:
+            if fused[p] <= 0.0:
+                break
+            entry = int(self._phrasing_entry[p])
+            hits[entry] += 1
+            chosen.setdefault(entry, int(p))
+        if probabilities is not None:
+            self._add_classifier_favourites(chosen, probabilities, fused, hide_entry, hide_phrasing)
+        fused_top = float(fused[best[0]])
+        query_word_mass = sum(self._word_idf.get(w, self._unknown_word_idf) for w in text.words)
+        query_char_mass = sum(self._char_idf.get(c, self._unknown_char_idf) for c in text.chars)
+        unknown = sum(1 for c in text.chars if c not in self._char_idf) / len(text.chars)
+        query_words = set(text.words)
+        query_chars = set(text.chars)
+        rows: list[tuple[int, int, list[float]]] = []
+        for rank, (entry, p) in enumerate(list(chosen.items())[:_CANDIDATES]):
+            phrasing = self._texts[p]
+            phrasing_words = set(phrasing.words)
+            phrasing_chars = set(phrasing.chars)
+            shared_words = query_words & phrasing_words
+            shared_chars = query_chars & phrasing_chars
+            phrasing_word_mass = sum(self._word_idf.get(w, 0.0) for w in phrasing.words) or 1.0
+            phrasing_char_mass = sum(self._char_idf.get(c, 0.0) for c in phrasing.chars) or 1.0
+            lcs = _longest_common_substring(text.norm, phrasing.norm)
+            both = text.kinds and phrasing.kinds
+            rows.append(
+                (
+                    entry,
+                    p,
+                    [
+                        float(word_scores[p]) / (word_top or 1.0),
+                        float(char_scores[p]) / char_top,
+                        (word_top - float(word_scores[p])) / (word_top or 1.0),
+                        (char_top - float(char_scores[p])) / char_top,
+                        float(fused[p]) / 2.0,
+                        (fused_top - float(fused[p])) / 2.0,
+                        math.log1p(rank),
+                        sum(self._word_idf.get(w, 0.0) for w in shared_words)
+                        / (query_word_mass or 1.0),
+                        sum(self._word_idf.get(w, 0.0) for w in shared_words) / phrasing_word_mass,
+                        sum(self._char_idf.get(c, 0.0) for c in shared_chars)
+                        / (query_char_mass or 1.0),
+                        sum(self._char_idf.get(c, 0.0) for c in shared_chars) / phrasing_char_mass,
+                        lcs / max(len(text.norm), len(phrasing.norm), 1),
+                        min(len(text.norm), len(phrasing.norm))
+                        / max(len(text.norm), len(phrasing.norm), 1),
+                        1.0 if both and text.kinds & phrasing.kinds else 0.0,
+                        1.0 if both and not text.kinds & phrasing.kinds else 0.0,
+                        math.log1p(hits[entry]),
+                        unknown,
+                        float(probabilities[entry]) if probabilities is not None else 0.0,
+                        1.0 if text.norm == phrasing.norm else 0.0,
+                    ],
+                )
+            )
+        return rows
+
+    def _retrieve(
+        self, text: _Text, *, hide_entry: int, hide_phrasing: int
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None:
+        """Both BM25 rankings, their fusion and the best phrasings by it (best first)."""
+        n = len(self._texts)
+        word_scores = _scores(self._word_index, text.words, n)
+        char_scores = _scores(self._char_index, text.chars, n)
+        if hide_phrasing >= 0:
+            word_scores[hide_phrasing] = 0.0
+            char_scores[hide_phrasing] = 0.0
+        if hide_entry >= 0:
+            hidden = self._phrasing_entry == hide_entry
+            word_scores[hidden] = 0.0
+            char_scores[hidden] = 0.0
+        word_top = float(word_scores.max())
+        char_top = float(char_scores.max())
+        if char_top <= 0.0:
+            return None
+        fused = char_scores / char_top
+        if word_top > 0.0:
+            fused = fused + word_scores / word_top
+        pool = min(_POOL, n)
+        best = np.argpartition(-fused, pool - 1)[:pool] if pool < n else np.arange(n)
+        best = best[np.argsort(-fused[best])]
+        return word_scores, char_scores, fused, best
+
+    def _add_classifier_favourites(
+        self,
+        chosen: dict[int, int],
+        probabilities: np.ndarray,
+        fused: np.ndarray,
+        hide_entry: int,
+        hide_phrasing: int,
+    ) -> None:
+        """The classifier's favourites are candidates even when no phrasing is lexically close."""
+        for favourite in np.argsort(-probabilities)[:3]:
+            entry = int(favourite)
+            if entry == hide_entry or entry in chosen or probabilities[entry] <= 0.05:
+                continue
+            mine = np.flatnonzero(self._phrasing_entry == entry)
+            if hide_phrasing >= 0:
+                mine = mine[mine != hide_phrasing]
+            if len(mine):
+                chosen[entry] = int(mine[np.argmax(fused[mine])])
+
+    @property
+    def _unknown_word_idf(self) -> float:
+        return math.log(1 + len(self._texts))
+
+    @property
+    def _unknown_char_idf(self) -> float:
+        return math.log(1 + len(self._texts))
+
+
+def _put_first(
+    out: list[Candidate],
+    matcher: Matcher,
+    entry: int,
+    rows: list[tuple[int, int, list[float]]],
+    confidences: np.ndarray,
+) -> list[Candidate]:
+    """An agent already said which entry answers this very question: it goes first."""
+    faq_id = matcher._entry_ids[entry]
+    rest = [c for c in out if c.faq_id != faq_id]
+    mine = next((c for c in out if c.faq_id == faq_id), None)
+    top = max((c.confidence for c in out), default=0.0)
+    if mine is None:
+        phrasing = next((p for e, p, _ in rows if e == entry), None)
+        matched = matcher._phrasings[phrasing] if phrasing is not None else ""
+        mine = Candidate(faq_id=faq_id, confidence=top, matched=matched, why={})
+    why = dict(mine.why)
+    why["agent_confirmed"] = 1.0
+    first = Candidate(
+        faq_id=faq_id, confidence=max(top, mine.confidence), matched=mine.matched, why=why
+    )
+    return [first, *rest]
+
+
+def _bm25(corpus: list[list[str]]) -> bm25s.BM25:
+    index = bm25s.BM25(k1=1.2, b=0.75)
+    index.index(corpus, show_progress=False)
+    return index
+
+
+def _scores(index: bm25s.BM25, tokens: Iterable[str], n: int) -> np.ndarray:
+    ids = [index.vocab_dict[t] for t in tokens if t in index.vocab_dict]
+    if not ids:
+        return np.zeros(n, dtype=np.float32)
+    return np.asarray(index.get_scores_from_ids(ids), dtype=np.float32)
+
+
+def _idf(documents: Iterable[Iterable[str]]) -> dict[str, float]:
+    counts: Counter[str] = Counter()
+    total = 0
+    for doc in documents:
+        counts.update(set(doc))
+        total += 1
+    return {t: math.log(1 + (total - c + 0.5) / (c + 0.5)) for t, c in counts.items()}
+
+
+class _EntryClassifier:
+    """When entries have many phrasings (intents with dozens of examples), a linear model over
+    character n-grams learns each entry's vocabulary better than nearest-phrasing search."""
+
+    MIN_MEAN_PHRASINGS = 4.0
+
+    def __init__(self, vectorizer: object, model: LogisticRegression, classes: np.ndarray, n: int):
+        self._vectorizer = vectorizer
+        self._model = model
+        self._classes = classes
+        self._n = n
+
+    @classmethod
+    def fit(cls, texts: list[_Text], owners: list[int], n_entries: int) -> _EntryClassifier | None:
+        counts = Counter(owners)
+        if n_entries < 2 or len(owners) / max(len(counts), 1) < cls.MIN_MEAN_PHRASINGS:
+            return None
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        vectorizer = TfidfVectorizer(
+            analyzer="char", ngram_range=(1, 3), sublinear_tf=True, min_df=1
+        )
+        matrix = vectorizer.fit_transform([t.norm for t in texts])
+        model = LogisticRegression(C=10.0, max_iter=300)
+        model.fit(matrix, owners)
+        return cls(vectorizer, model, model.classes_, n_entries)
+
+    def probabilities(self, text: _Text) -> np.ndarray:
+        out = np.zeros(self._n, dtype=np.float64)
+        row = self._vectorizer.transform([text.norm])  # type: ignore[attr-defined]
+        out[self._classes] = self._model.predict_proba(row)[0]
+        return out
+
+
+# --- self-supervised training of the re-ranker ---------------------------------------------
+
+_FILLERS = ("请问", "我想问下", "一下", "呢", "吗", "的", "了", "这个", "你好", "求")
+_TRAINING_QUESTIONS = 1500
+
+
+def _perturb(words: tuple[str, ...], rng: random.Random) -> str:
+    """A question a customer might write for this phrasing: a word dropped, a filler added,
+    neighbours swapped — what separates most real paraphrases from the standard question."""
+    out = list(words)
+    for _ in range(rng.randint(1, 3)):
+        move = rng.random()
+        if move < 0.35 and len(out) > 2:
+            del out[rng.randrange(len(out))]
+        elif move < 0.65:
+            out.insert(rng.randrange(len(out) + 1), rng.choice(_FILLERS))
+        elif len(out) > 2:
+            i = rng.randrange(len(out) - 1)
+            out[i], out[i + 1] = out[i + 1], out[i]
+    return "".join(out)
+
+
+def _train_reranker(matcher: Matcher) -> LogisticRegression | None:
+    rng = random.Random(_SEED)
+    n = len(matcher._texts)
+    by_entry: dict[int, list[int]] = defaultdict(list)
+    for p, entry in enumerate(matcher._phrasing_entry.tolist()):
+        by_entry[entry].append(p)
+    order = list(range(n))
+    rng.shuffle(order)
+    features: list[list[float]] = []
+    labels: list[int] = []
+    for p in order[:_TRAINING_QUESTIONS]:
+        entry = int(matcher._phrasing_entry[p])
+        source = matcher._texts[p]
+        if len(by_entry[entry]) > 1 and rng.random() < 0.7:
+            # Another phrasing of the same entry must be found with this one held out.
+            question = matcher._analyze(matcher._phrasings[p])
+            hide_entry, hide_phrasing = -1, p
+        else:
+            question = matcher._analyze(_perturb(source.words, rng))
+            # One in three: the right entry is missing, every candidate is wrong.
+            hide_entry = entry if rng.random() < 0.33 else -1
+            hide_phrasing = -1
+        if not question.chars:
+            continue
+        for candidate, _p, values in matcher._features(
+            question, hide_entry=hide_entry, hide_phrasing=hide_phrasing
+        ):
+            features.append(values)
+            labels.append(1 if candidate == entry else 0)
+    if len(set(labels)) < 2:
+        return None
+    model = LogisticRegression(C=1.0, max_iter=500)
+    model.fit(np.asarray(features), np.asarray(labels))
+    return model
