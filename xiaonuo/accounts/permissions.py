@@ -34,6 +34,8 @@ class Perm(StrEnum):
     HANDLE_COMPLAINTS = "handle_complaints"  # record complaints, offer compensation, resolve
     APPROVE_COMPENSATION = "approve_compensation"  # supervisor: approve offers; escalation target
     MANAGE_DESK = "manage_desk"  # channels, assignment mode, capacities, canned replies
+    # --- Auto-reply (issue 4) ---
+    MANAGE_AUTOREPLY = "manage_autoreply"  # knowledge base, keyword rules, bot settings
 
 
 _ALL = frozenset(Perm)
@@ -48,6 +50,8 @@ ROLE_PERMISSIONS: dict[str, frozenset[Perm]] = {
             Perm.EXPORT_CUSTOMERS,
             Perm.MERGE_CUSTOMERS,
             Perm.VIEW_DESK,  # complaints and conversations are the voice of the customer
+            # The knowledge base is content work: operators write and curate it.
+            Perm.MANAGE_AUTOREPLY,
         }
     ),
     Role.AGENT: frozenset(
