@@ -6,7 +6,9 @@ rows of files that left the manifest or were rewritten (erasure gives a file a n
 deleted. Only the columns analytics read are kept. On SQLite installs the tables stay empty.
 """
 
+from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext_lazy as _
 
 from xiaonuo.accounts.models import Workspace
 
@@ -40,3 +42,48 @@ class LakeCopyEvent(models.Model):
             # Reports scan a workspace's rows; a file's rows are deleted when it is rewritten.
             models.Index(fields=["workspace", "lake_file_id"], name="lakecopy_ws_file"),
         ]
+
+
+class Segment(models.Model):
+    """A saved group of customers: a rule definition (``segments.Definition``), evaluated on
+    demand, never a stored list, so it is always current. Campaigns and surveys refer to it."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(_("名称"), max_length=100)
+    description = models.CharField(_("说明"), max_length=500, blank=True)
+    definition = models.JSONField(_("规则"))  # validated by segments.parse_definition
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="segment_unique_name")
+        ]
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class LifecycleRules(models.Model):
+    """A workspace's thresholds for the nightly lifecycle stage job (lifecycle_stage.py, where
+    the rules are written out). No row: the defaults below."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="+")
+    new_days = models.PositiveSmallIntegerField(_("新用户天数"), default=14)
+    active_days = models.PositiveSmallIntegerField(_("活跃天数"), default=30)
+    churned_days = models.PositiveSmallIntegerField(_("流失天数"), default=90)
+    loyal_window_days = models.PositiveSmallIntegerField(_("忠实统计窗口（天）"), default=90)
+    purchase_event = models.CharField(_("购买事件"), max_length=200, blank=True, default="")
+    loyal_min_purchases = models.PositiveSmallIntegerField(_("忠实：最少购买次数"), default=3)
+    loyal_min_active_weeks = models.PositiveSmallIntegerField(_("忠实：最少活跃周数"), default=8)
+    fan_min_nps = models.PositiveSmallIntegerField(_("粉丝：NPS 最低分"), default=9)
+    fan_min_csat = models.PositiveSmallIntegerField(_("粉丝：CSAT 最低分"), default=5)
+    referral_event = models.CharField(
+        _("推荐事件"), max_length=200, blank=True, default="referral_signup"
+    )
+    seed_counts_as_ambassador = models.BooleanField(_("种子用户可成为推荐官"), default=True)
+    updated_at = models.DateTimeField(auto_now=True)
