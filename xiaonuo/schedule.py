@@ -16,6 +16,7 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, periodic_task
 
 from xiaonuo import health
 from xiaonuo.accounts import tasks as accounts_tasks
+from xiaonuo.channels import tasks as channels_tasks
 from xiaonuo.desk import tasks as desk_tasks
 from xiaonuo.desk.search import tasks as search_tasks
 from xiaonuo.desk.sla import tasks as sla_tasks
@@ -117,3 +118,10 @@ def scan_messages_for_praise() -> int:
 @db_periodic_task(crontab(minute="*"))
 def catch_up_search_index() -> int:
     return search_tasks.catch_up_index.call_local()
+
+
+# Hourly: WeChat delivery records older than a day are deleted. They exist only so WeChat's
+# retries of a callback (within seconds) are answered once; a day is ample. Idempotent.
+@db_periodic_task(crontab(minute="17"))
+def purge_wechat_deliveries() -> int:
+    return channels_tasks.purge_wechat_deliveries.call_local()

@@ -32,6 +32,11 @@ SECURE_COOKIES = env_bool("SECURE_COOKIES", False)
 # Webhook targets must resolve to public addresses (SSRF); an install whose receivers live on its
 # own private network turns this on (docs/decisions/0009-webhooks.md).
 WEBHOOKS_ALLOW_PRIVATE_TARGETS = env_bool("XIAONUO_WEBHOOKS_ALLOW_PRIVATE", False)
+# WeChat's Official Account API (tests point it at a local stand-in), and how long a WeChat callback
+# waits for auto-reply's answer before answering "success" and sending it later through the
+# customer-service API (WeChat gives up on a callback after 5 s; docs/wechat.md).
+WECHAT_API_BASE = env_str("XIAONUO_WECHAT_API_BASE", "https://api.weixin.qq.com").rstrip("/")
+WECHAT_REPLY_BUDGET_MS = env_int("XIAONUO_WECHAT_REPLY_BUDGET_MS", 4000, minimum=0)
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "xiaonuo@localhost")
 TIME_ZONE = env_str("TIME_ZONE", "Asia/Shanghai")
 LANGUAGE_CODE = env_choice("LANGUAGE_CODE", "zh-hans", ("zh-hans", "en"))

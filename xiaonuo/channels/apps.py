@@ -10,3 +10,9 @@ class ChannelsConfig(AppConfig):
 
     def ready(self) -> None:
         from xiaonuo.channels import checks  # noqa: F401 - registers the system check
+        from xiaonuo.channels import outbound as channels_outbound
+        from xiaonuo.channels.models import ChannelKind
+        from xiaonuo.channels.wechat.pusher import WeChatPusher
+
+        # The desk pushes replies on WeChat conversations through the customer-service API.
+        channels_outbound.register_pusher(ChannelKind.WECHAT_OA, WeChatPusher())

@@ -22,3 +22,14 @@ class ChannelsError(StrEnum):
     IDENTITY_UNSIGNED = "identity_unsigned"  # identify: a user id without its user_hash
     IDENTITY_SIGNATURE_INVALID = "identity_signature_invalid"  # user_hash does not match
     IDENTITY_NOT_CONFIGURED = "identity_not_configured"  # the channel has no secret to check with
+    # --- The WeChat Official Account (docs/wechat.md) ---
+    WECHAT_TOKEN_INVALID = "wechat_token_invalid"  # noqa: S105 - not 3–32 letters and digits
+    WECHAT_AES_KEY_INVALID = "wechat_aes_key_invalid"  # not 43 characters of base64
+    WECHAT_APP_ID_INVALID = "wechat_app_id_invalid"  # not wx + 16 letters and digits
+    WECHAT_APP_SECRET_INVALID = "wechat_app_secret_invalid"  # noqa: S105 - not 32 letters and digits
+    WECHAT_APP_ID_TAKEN = "wechat_app_id_taken"  # the workspace already has this Official Account
+    WECHAT_SIGNATURE_INVALID = "wechat_signature_invalid"  # signature / msg_signature mismatch
+    WECHAT_TIMESTAMP_STALE = "wechat_timestamp_stale"  # more than 5 minutes from our clock
+    WECHAT_XML_INVALID = "wechat_xml_invalid"  # not well-formed, entities, DTD, wrong shape
+    WECHAT_DECRYPT_FAILED = "wechat_decrypt_failed"  # not encrypted with this account's key
+    WECHAT_UNAVAILABLE = "wechat_unavailable"  # we failed; WeChat retries

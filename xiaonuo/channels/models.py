@@ -107,3 +107,50 @@ class WidgetVisitor(models.Model):
 
     def __str__(self) -> str:
         return self.anonymous_id
+
+
+class WeChatAccount(models.Model):
+    """The WeChat Official Account behind a ``wechat_oa`` channel (docs/wechat.md).
+
+    Token and EncodingAESKey are what staff typed into WeChat's console too; every callback is
+    checked with them, so they are kept as entered. The AppSecret is the account's password for
+    the outbound API: stored encrypted (Fernet, key derived from SECRET_KEY,
+    ``wechat/secrets.py``) and never shown again. The current access token is kept here too,
+    encrypted, so every web and worker process shares one (WeChat invalidates the old token a
+    few minutes after a new one is fetched).
+    """
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    channel = models.OneToOneField(Channel, on_delete=models.CASCADE, related_name="wechat")
+    app_id = models.CharField("AppID", max_length=32)
+    token = models.CharField("Token", max_length=32)
+    encoding_aes_key = models.CharField("EncodingAESKey", max_length=43)
+    app_secret_encrypted = models.TextField(blank=True)
+    access_token_encrypted = models.TextField(blank=True)
+    access_token_expires_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return self.app_id
+
+
+class WeChatDelivery(models.Model):
+    """One message or event WeChat delivered to a callback, by WeChat's own identity of it.
+
+    WeChat retries a callback that did not answer within five seconds up to three times. The
+    first request to insert the row handles the message; the unique constraint makes every
+    other copy — concurrent or later, in any web process — fail its insert and get ``success``.
+    Rows are purged after ``DELIVERY_RETENTION`` (WeChat's retries end within a minute).
+    """
+
+    channel = models.ForeignKey(Channel, on_delete=models.CASCADE, related_name="+")
+    # "m:<MsgId>" for messages, "e:<FromUserName>:<CreateTime>" for events (WeChat's rule).
+    key = models.CharField(max_length=200)
+    received_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["channel", "key"], name="wechat_delivery_once")
+        ]
+
+    def __str__(self) -> str:
+        return self.key

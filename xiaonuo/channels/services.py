@@ -1,14 +1,19 @@
 """Use cases that change channels. Every function takes the workspace and touches only its rows."""
 
+import re
+from datetime import timedelta
 from typing import Any
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.channels import selectors as channels_selectors
 from xiaonuo.channels import widget as channels_widget
 from xiaonuo.channels.exceptions import ChannelsError
-from xiaonuo.channels.models import Channel, ChannelKind
+from xiaonuo.channels.models import Channel, ChannelKind, WeChatAccount, WeChatDelivery
+from xiaonuo.channels.wechat import crypto as wechat_crypto
+from xiaonuo.channels.wechat import secretbox
 from xiaonuo.lib.errors import ServiceError
 from xiaonuo.lib.tokens import new_secret
 
@@ -128,3 +133,110 @@ def _locked_widget(*, workspace: Workspace, channel_id: int) -> Channel:
     if channel is None:
         raise channels_selectors.channel_not_found()
     return channel
+
+
+# --- WeChat Official Accounts (docs/wechat.md) -----------------------------------------------
+
+_APP_ID = re.compile(r"^wx[0-9A-Za-z]{16}$")
+_APP_SECRET = re.compile(r"^[0-9A-Za-z]{32}$")
+# WeChat retries a callback within about 15 seconds; a day covers any clock or queue hiccup.
+WECHAT_DELIVERY_RETENTION = timedelta(days=1)
+
+
+def create_wechat_channel(
+    *,
+    workspace: Workspace,
+    name: str,
+    token: str,
+    encoding_aes_key: str,
+    app_id: str,
+    app_secret: str = "",
+) -> Channel:
+    """A channel for one Official Account. Token and EncodingAESKey are the ones entered in
+    WeChat's console ("服务器配置"); the AppSecret (needed to send later answers and staff
+    replies) is stored encrypted and may be given later."""
+    token, encoding_aes_key = (token or "").strip(), (encoding_aes_key or "").strip()
+    app_id = (app_id or "").strip()
+    if not wechat_crypto.valid_token(token):
+        raise ServiceError(
+            ChannelsError.WECHAT_TOKEN_INVALID,
+            "The Token has 3 to 32 letters and digits",
+            field="token",
+        )
+    if not wechat_crypto.valid_encoding_aes_key(encoding_aes_key):
+        raise ServiceError(
+            ChannelsError.WECHAT_AES_KEY_INVALID,
+            "The EncodingAESKey has 43 characters of base64 (letters, digits, + and /)",
+            field="encoding_aes_key",
+        )
+    if not _APP_ID.match(app_id):
+        raise ServiceError(
+            ChannelsError.WECHAT_APP_ID_INVALID,
+            "The AppID is wx followed by 16 letters and digits",
+            field="app_id",
+        )
+    sealed_secret = _sealed_app_secret(app_secret) if app_secret else ""
+    with transaction.atomic():
+        if WeChatAccount.objects.filter(workspace=workspace, app_id=app_id).exists():
+            raise ServiceError(
+                ChannelsError.WECHAT_APP_ID_TAKEN,
+                "This workspace already has a channel for this Official Account",
+                field="app_id",
+            )
+        channel = Channel.objects.create(
+            workspace=workspace, kind=ChannelKind.WECHAT_OA, name=_clean_name(name)
+        )
+        WeChatAccount.objects.create(
+            workspace=workspace,
+            channel=channel,
+            app_id=app_id,
+            token=token,
+            encoding_aes_key=encoding_aes_key,
+            app_secret_encrypted=sealed_secret,
+        )
+    return channel
+
+
+def set_wechat_app_secret(*, workspace: Workspace, channel_id: int, app_secret: str) -> None:
+    """A new AppSecret (WeChat's console resets it); the cached access token goes with the old."""
+    sealed = _sealed_app_secret(app_secret)
+    channel = channels_selectors.get_wechat_channel(workspace=workspace, channel_id=channel_id)
+    WeChatAccount.objects.filter(workspace=workspace, channel=channel).update(
+        app_secret_encrypted=sealed, access_token_encrypted="", access_token_expires_at=None
+    )
+
+
+def _sealed_app_secret(app_secret: str) -> str:
+    app_secret = (app_secret or "").strip()
+    if not _APP_SECRET.match(app_secret):
+        raise ServiceError(
+            ChannelsError.WECHAT_APP_SECRET_INVALID,
+            "The AppSecret has 32 letters and digits",
+            field="app_secret",
+        )
+    return secretbox.seal(app_secret)
+
+
+def record_wechat_delivery(*, channel: Channel, key: str) -> bool:
+    """True the first time WeChat delivers ``key`` to ``channel``; False for every copy.
+
+    One INSERT against a unique constraint: atomic across threads and processes on SQLite and
+    PostgreSQL alike, with no read-then-write race.
+    """
+    try:
+        with transaction.atomic():
+            WeChatDelivery.objects.create(channel=channel, key=key, received_at=timezone.now())
+    except IntegrityError:
+        return False
+    return True
+
+
+def forget_wechat_delivery(*, channel: Channel, key: str) -> None:
+    """Handling failed before anything was stored: let WeChat's retry try again."""
+    WeChatDelivery.objects.filter(channel=channel, key=key).delete()
+
+
+def purge_wechat_deliveries(*, older_than: timedelta = WECHAT_DELIVERY_RETENTION) -> int:
+    # Across workspaces: a housekeeping job over rows that hold no one's data but WeChat's ids.
+    deleted, _ = WeChatDelivery.objects.filter(received_at__lt=timezone.now() - older_than).delete()
+    return deleted
