@@ -14,6 +14,7 @@ from ninja.parser import Parser
 from ninja.renderers import BaseRenderer
 
 from xiaonuo.accounts.auth import ApiKeyAuth
+from xiaonuo.analytics.api import router as analytics_router
 from xiaonuo.autoreply.api import router as autoreply_router
 from xiaonuo.customers.api import router as customers_router
 from xiaonuo.desk.api import router as desk_router
@@ -59,6 +60,7 @@ api.add_router("/", events_router)
 api.add_router("/", desk_router)
 api.add_router("/", autoreply_router)
 api.add_router("/", feedback_router)
+api.add_router("/", analytics_router)
 
 
 def _error(

@@ -16,6 +16,7 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, periodic_task
 
 from xiaonuo import health
 from xiaonuo.accounts import tasks as accounts_tasks
+from xiaonuo.analytics import tasks as analytics_tasks
 from xiaonuo.channels import tasks as channels_tasks
 from xiaonuo.desk import tasks as desk_tasks
 from xiaonuo.desk.search import tasks as search_tasks
@@ -125,3 +126,12 @@ def catch_up_search_index() -> int:
 @db_periodic_task(crontab(minute="17"))
 def purge_wechat_deliveries() -> int:
     return channels_tasks.purge_wechat_deliveries.call_local()
+
+
+# Daily at 04:50 China time, after the night's compaction and tail purge: every customer's
+# lifecycle stage is recomputed from the lake + tail with the workspace's rules
+# (analytics/lifecycle_stage.py) and only changed rows are written. Idempotent: a second run
+# moves nobody; a missed night is caught up by the next.
+@db_periodic_task(crontab(hour="20", minute="50"))
+def update_lifecycle_stages() -> int:
+    return analytics_tasks.update_lifecycle_stages.call_local()

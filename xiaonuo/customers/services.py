@@ -390,3 +390,26 @@ def declare_attribute(
         defaults={"label": label, "type": type, "choices": choices or []},
     )
     return definition
+
+
+def set_lifecycle_stages(*, workspace: Workspace, stages: Mapping[str, Iterable[int]]) -> int:
+    """Move the listed customers to their new stage (stage → customer ids), in bulk: one UPDATE
+    per stage and chunk of ids, in one transaction. The nightly lifecycle job passes only the
+    customers whose stage changes. Returns the number of rows updated."""
+    unknown = set(stages) - set(LifecycleStage.values)
+    if unknown:
+        raise ServiceError(
+            "lifecycle_stage_invalid",
+            f"Unknown lifecycle stage {sorted(unknown)[0]!r}",
+            field="lifecycle_stage",
+        )
+    now = timezone.now()
+    updated = 0
+    with transaction.atomic():
+        for stage, ids in stages.items():
+            ids = list(ids)
+            for start in range(0, len(ids), 500):  # under SQLite's parameter limit
+                updated += Customer.objects.filter(
+                    workspace=workspace, id__in=ids[start : start + 500]
+                ).update(lifecycle_stage=stage, updated_at=now)
+    return updated

@@ -2,6 +2,11 @@
 
 The same selectors as the console's pages, so a file from here equals the page's CSV export.
 Without ``--out`` the CSV goes to standard output.
+
+Also ``analytics lifecycle-stage --workspace SLUG [--dry-run]`` (recompute every customer's
+lifecycle stage now, as the nightly job does: counts per stage and who moves) and
+``analytics segment --workspace SLUG (--id N | --definition FILE.json) [--count]`` (a segment's
+customer ids as CSV, or only their number).
 """
 
 import csv
@@ -9,16 +14,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
-from xiaonuo.analytics import engines, selectors, tables
+from xiaonuo.analytics import engines, lifecycle_stage, segments, selectors, tables
 from xiaonuo.analytics.reports.common import Period
 from xiaonuo.analytics.reports.costs import SpendLine
 from xiaonuo.lib.errors import ServiceError
 
 REPORTS = ("retention", "lifecycle", "active", "funnel", "rfm", "churn", "clv", "costs")
+ACTIONS = ("lifecycle-stage", "segment")  # not a CSV report: handled by their own methods
 
 
 class Command(BaseCommand):
@@ -26,7 +33,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         sub = parser.add_subparsers(dest="report", required=True)
-        for name in REPORTS:
+        for name in REPORTS + ACTIONS:
             p = sub.add_parser(name)
             p.add_argument("--workspace", required=True, help="the workspace's slug")
             p.add_argument("--engine", choices=engines.ENGINES, help="default: ANALYTICS_ENGINE")
@@ -83,6 +90,15 @@ class Command(BaseCommand):
         p.add_argument("--until", type=date.fromisoformat, required=True)
         p.add_argument("--channel-property", default="channel")
 
+    def _args_lifecycle_stage(self, p: CommandParser) -> None:
+        p.add_argument("--dry-run", action="store_true", help="show the moves, write nothing")
+
+    def _args_segment(self, p: CommandParser) -> None:
+        which = p.add_mutually_exclusive_group(required=True)
+        which.add_argument("--id", type=int, help="a saved segment's id")
+        which.add_argument("--definition", type=Path, help="a JSON file with a definition")
+        p.add_argument("--count", action="store_true", help="print only the number")
+
     def handle(self, *args: Any, **options: Any) -> None:
         workspace = Workspace.objects.filter(slug=options["workspace"]).first()
         if workspace is None:
@@ -91,6 +107,12 @@ class Command(BaseCommand):
         if as_of is not None and timezone.is_naive(as_of):
             as_of = timezone.make_aware(as_of)
         common = {"workspace": workspace, "engine": options["engine"], "as_of": as_of}
+        if options["report"] in ACTIONS:
+            try:
+                getattr(self, f"_do_{options['report'].replace('-', '_')}")(common, options)
+            except ServiceError as exc:
+                raise CommandError(f"{exc.details.get('field', '')}: {exc.message}") from None
+            return
         try:
             table = getattr(self, f"_run_{options['report']}")(common, options)
         except ServiceError as exc:
@@ -183,6 +205,50 @@ class Command(BaseCommand):
             f"customer = {summary.ratio}× (reference {summary.reference_ratio}×)"
         )
         return tables.costs_table(summary)
+
+    def _do_lifecycle_stage(self, common: dict[str, Any], o: dict[str, Any]) -> None:
+        run = lifecycle_stage.update_stages(**common, dry_run=o["dry_run"])
+        self.stdout.write("stage,before,after")
+        for stage in lifecycle_stage.STAGE_ORDER:
+            self.stdout.write(f"{stage},{run.before[stage]},{run.after[stage]}")
+        verb = "would move" if o["dry_run"] else "moved"
+        self.stdout.write(
+            f"{run.moving} customers {verb}"
+            + (" (dry run: nothing written)" if o["dry_run"] else "")
+        )
+        for (before, after), n in sorted(run.moves.items(), key=lambda m: -m[1]):
+            self.stdout.write(f"  {before} -> {after}: {n}")
+
+    def _do_segment(self, common: dict[str, Any], o: dict[str, Any]) -> None:
+        workspace = common["workspace"]
+        if o["id"] is not None:
+            definition = segments.get_segment(workspace=workspace, segment_id=o["id"]).definition
+        else:
+            definition = read_definition(o["definition"])
+        ids = segments.evaluate(
+            workspace=workspace,
+            definition=definition,
+            engine=common["engine"],
+            as_of=common["as_of"],
+        )
+        if o["count"]:
+            self.stdout.write(str(len(ids)))
+            return
+        text = "customer_id\n" + "".join(f"{i}\n" for i in ids.tolist())
+        if o["out"]:
+            o["out"].write_text(text, encoding="utf-8")
+            self.stderr.write(f"{len(ids)} customers written to {o['out']}")
+        else:
+            self.stdout.write(text, ending="")
+
+
+def read_definition(path: Path) -> Any:
+    if not path.is_file():
+        raise CommandError(f"{path}: no such file")
+    try:
+        return orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise CommandError(f"{path}: not JSON ({exc})") from None
 
 
 def read_spend(path: Path) -> list[SpendLine]:
