@@ -202,6 +202,9 @@ LOGGING = {
         # The worker (run_huey) gives huey's logger a handler of its own; without this every
         # job line would print twice.
         "huey": {"level": "INFO", "propagate": False},
+        # httpx logs every request's full URL at INFO, and WeChat's API takes the AppSecret and
+        # the access token in the query string: keep them out of the logs.
+        "httpx": {"level": "WARNING"},
     },
 }
 

@@ -88,3 +88,44 @@ class Visitor:
 @pytest.fixture
 def visitor(widget) -> Visitor:
     return Visitor(widget)
+
+
+# --- WeChat Official Accounts ------------------------------------------------------------------
+
+WECHAT_TOKEN = "chayuToken2026"  # noqa: S105 - test data
+WECHAT_AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
+WECHAT_APP_ID = "wx1234567890abcdef"
+WECHAT_APP_SECRET = "0123456789abcdef0123456789abcdef"  # noqa: S105 - test data
+WECHAT_ORIGINAL_ID = "gh_chayu0001"
+
+
+@pytest.fixture
+def fake_wechat(settings):
+    """WeChat's API servers, stood in by a local HTTP server (``fake_wechat.py``)."""
+    from xiaonuo.channels.tests import fake_wechat as stand_in
+
+    fake, server = stand_in.start()
+    fake.add_account(WECHAT_APP_ID, WECHAT_APP_SECRET)
+    settings.WECHAT_API_BASE = fake.base_url
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def wechat_channel(cast) -> Channel:
+    return channels_services.create_wechat_channel(
+        workspace=cast.shop,
+        name="茶语服务号",
+        token=WECHAT_TOKEN,
+        encoding_aes_key=WECHAT_AES_KEY,
+        app_id=WECHAT_APP_ID,
+        app_secret=WECHAT_APP_SECRET,
+    )
+
+
+@pytest.fixture
+def wechat(wechat_channel) -> "WeChatServer":
+    from xiaonuo.channels.tests.wechat_server import WeChatServer
+
+    return WeChatServer(wechat_channel)
