@@ -125,7 +125,7 @@ def wechat_channel(cast) -> Channel:
 
 
 @pytest.fixture
-def wechat(wechat_channel) -> "WeChatServer":
+def wechat(wechat_channel) -> Any:
     from xiaonuo.channels.tests.wechat_server import WeChatServer
 
     return WeChatServer(wechat_channel)

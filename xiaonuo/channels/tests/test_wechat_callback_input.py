@@ -228,7 +228,9 @@ def test_an_image_reaches_the_desk_as_a_readable_placeholder(cast, wechat, mode)
     assert response.status_code == 200 and response.content == b"success"
     message = Message.objects.get(workspace=cast.shop)
     assert message.text.startswith("[图片] http://mmbiz.qpic.cn/")
-    assert message.conversation.customer.identities.filter(kind="openid", value="oPhotoFan").exists()
+    assert message.conversation.customer.identities.filter(
+        kind="openid", value="oPhotoFan"
+    ).exists()
 
 
 def test_an_unknown_message_type_is_kept_for_a_person(cast, wechat):

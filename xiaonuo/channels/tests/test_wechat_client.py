@@ -39,7 +39,12 @@ def test_a_text_goes_out_as_utf8_json_with_one_token_fetch(fake_wechat, wechat_c
 
 
 def test_image_and_news_messages(fake_wechat, wechat_channel):
-    article = {"title": "会员权益", "description": "积分怎么用", "url": "https://c.example/m", "picurl": ""}
+    article = {
+        "title": "会员权益",
+        "description": "积分怎么用",
+        "url": "https://c.example/m",
+        "picurl": "",
+    }
     with client(wechat_channel) as api:
         api.send_image(openid=FAN, media_id="MEDIA_1")
         api.send_news(openid=FAN, article=article)
@@ -197,7 +202,11 @@ def test_the_pusher_is_registered_and_addresses_the_openid(fake_wechat, wechat_c
         ),
     )
     assert sent_id == ""
-    assert fake_wechat.sent[-1][1] == {"touser": FAN, "msgtype": "text", "text": {"content": "客服回复"}}
+    assert fake_wechat.sent[-1][1] == {
+        "touser": FAN,
+        "msgtype": "text",
+        "text": {"content": "客服回复"},
+    }
 
     with pytest.raises(DeliveryFailed) as refused:
         channels_outbound.push(

@@ -9,7 +9,9 @@ from xiaonuo.channels.tests.conftest import WECHAT_AES_KEY, WECHAT_APP_ID, WECHA
 from xiaonuo.channels.wechat import crypto
 from xiaonuo.channels.wechat import messages as wechat_messages
 
-ours = crypto.MessageCrypto(token=WECHAT_TOKEN, encoding_aes_key=WECHAT_AES_KEY, app_id=WECHAT_APP_ID)
+ours = crypto.MessageCrypto(
+    token=WECHAT_TOKEN, encoding_aes_key=WECHAT_AES_KEY, app_id=WECHAT_APP_ID
+)
 theirs = WeChatCrypto(WECHAT_TOKEN, WECHAT_AES_KEY, WECHAT_APP_ID)
 
 TEXTS = ["", "success", "你好，乌龙茶什么时候发货？", "x" * 31, "y" * 32, "z" * 33, "订单" * 700]
@@ -20,7 +22,10 @@ def test_what_wechatpy_encrypts_we_decrypt(text):
     envelope = xmltodict.parse(theirs.encrypt_message(text, "nonce1", "1700000000"))["xml"]
 
     assert ours.msg_signature_matches(
-        envelope["MsgSignature"], timestamp="1700000000", nonce="nonce1", encrypted=envelope["Encrypt"]
+        envelope["MsgSignature"],
+        timestamp="1700000000",
+        nonce="nonce1",
+        encrypted=envelope["Encrypt"],
     )
     assert ours.decrypt(envelope["Encrypt"]) == text
 

@@ -108,7 +108,9 @@ class WeChatServer:
             query["encrypt_type"] = "aes"
             envelope = xmltodict.parse(
                 self.crypto.encrypt_message(
-                    xml if isinstance(xml, str) else xml.decode(), query["nonce"], query["timestamp"]
+                    xml if isinstance(xml, str) else xml.decode(),
+                    query["nonce"],
+                    query["timestamp"],
                 )
             )["xml"]
             query["msg_signature"] = envelope["MsgSignature"]
@@ -122,9 +124,7 @@ class WeChatServer:
                 body = text.replace(
                     "</xml>", f"<Encrypt><![CDATA[{envelope['Encrypt']}]]></Encrypt></xml>"
                 )
-        response = self.client.post(
-            f"{self.url}?{urlencode(query)}", body, content_type="text/xml"
-        )
+        response = self.client.post(f"{self.url}?{urlencode(query)}", body, content_type="text/xml")
         response.reply = self.read_reply(response, encrypted=mode != "plain")
         return response
 
