@@ -13,6 +13,7 @@ from xiaonuo.desk import services as desk_services
 from xiaonuo.desk.search import services as search_services
 from xiaonuo.desk.surveys import services as surveys_services
 from xiaonuo.events import services as events_services
+from xiaonuo.feedback import tasks as feedback_tasks
 
 LISTENERS: dict[str, list[Callable[..., Any]]] = {
     # A merge keeps everything the two people did: events follow the survivor (same transaction),
@@ -31,7 +32,10 @@ LISTENERS: dict[str, list[Callable[..., Any]]] = {
         channels_widget.erase_customer_visitors,
     ],
     # A new message is searchable as soon as it is stored (the catch-up job covers a lost one).
-    "desk.message_created": [search_services.index_new_message],
+    # It is enriched (sentiment, aspects, complaint rule) by a background job, not in the request.
+    "desk.message_created": [search_services.index_new_message, feedback_tasks.on_message_created],
+    # A survey comment is enriched like a message.
+    "survey.response_created": [feedback_tasks.on_survey_response_created],
 }
 
 # The web chat widget (channels, below the desk) hands a visitor's message to the desk and reads

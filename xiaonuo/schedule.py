@@ -23,6 +23,7 @@ from xiaonuo.desk.search import tasks as search_tasks
 from xiaonuo.desk.sla import tasks as sla_tasks
 from xiaonuo.desk.surveys import tasks as surveys_tasks
 from xiaonuo.events import tasks as events_tasks
+from xiaonuo.feedback import tasks as feedback_tasks
 
 
 # Every minute, so /readyz can tell a live worker from a dead one (stale after three misses).
@@ -135,3 +136,19 @@ def purge_wechat_deliveries() -> int:
 @db_periodic_task(crontab(hour="20", minute="50"))
 def update_lifecycle_stages() -> int:
     return analytics_tasks.update_lifecycle_stages.call_local()
+
+
+# Every ten minutes: reviews never enriched, and customers' messages and survey comments of the
+# last two days without an enrichment (their on-arrival job was lost). Idempotent: done texts
+# are skipped (docs/decisions/0017).
+@db_periodic_task(crontab(minute="*/10"))
+def catch_up_feedback_enrichment() -> int:
+    return feedback_tasks.catch_up_enrichment.call_local()
+
+
+# Hourly: spikes of negative reviews or complaints per store and product against their own
+# weekly history raise an alert (console + `feedback.alert` webhook). Idempotent: one alert per
+# scope and kind per day (unique), none while the last week's is still open.
+@db_periodic_task(crontab(minute="15"))
+def check_feedback_alerts() -> int:
+    return feedback_tasks.check_alerts.call_local()

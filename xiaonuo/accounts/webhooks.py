@@ -59,6 +59,8 @@ EVENTS: tuple[WebhookEvent, ...] = (
     WebhookEvent("message.created", _("新消息")),
     # desk: a conversation moved between open, pending, solved … (payload has old and new)
     WebhookEvent("conversation.status_changed", _("会话状态变化")),
+    # feedback: a spike of negative reviews or complaints for a store or product
+    WebhookEvent("feedback.alert", _("评价预警")),
 )
 EVENT_NAMES = frozenset(event.name for event in EVENTS)
 # Sent by the console's "send test event" button only; nobody subscribes to it.

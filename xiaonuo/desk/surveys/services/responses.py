@@ -20,6 +20,7 @@ from xiaonuo.desk.surveys.models import (
     SurveyKind,
 )
 from xiaonuo.desk.surveys.services.praise import record_survey_praise
+from xiaonuo.lib.dispatch import dispatch_on_commit
 from xiaonuo.lib.errors import ServiceError
 
 # The score range of each built-in kind.
@@ -64,6 +65,9 @@ def submit_response(*, token: str, submission: Submission, now: datetime | None 
             created_at=now,
         )
         record_survey_praise(invitation=invitation, response=response)
+        dispatch_on_commit(
+            "survey.response_created", workspace_id=response.workspace_id, response_id=response.pk
+        )
     return response
 
 

@@ -1,0 +1,63 @@
+"""``xiaonuo feedback import --workspace SLUG --file F --format taobao|jd|meituan|dianping|NAME``
+and ``xiaonuo feedback check-alerts --workspace SLUG``.
+
+An import is all or nothing: a file with any bad row stores nothing and every bad row is listed
+as ``file:line: field: reason``.
+"""
+
+from argparse import ArgumentParser
+from pathlib import Path
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+
+from xiaonuo.accounts import selectors as accounts_selectors
+from xiaonuo.feedback import alerts, services
+from xiaonuo.lib.errors import ServiceError
+
+
+class Command(BaseCommand):
+    help = "Import marketplace review exports; check alerts."
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        actions = parser.add_subparsers(dest="action", required=True)
+        imp = actions.add_parser("import", help="import a review export (.csv or .xlsx)")
+        imp.add_argument("--workspace", required=True, help="workspace slug")
+        imp.add_argument("--file", required=True)
+        imp.add_argument(
+            "--format",
+            required=True,
+            help="taobao, jd, meituan, dianping, or the name of a saved column mapping",
+        )
+        check = actions.add_parser("check-alerts", help="look for spikes now")
+        check.add_argument("--workspace", required=True, help="workspace slug")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        slug = options["workspace"]
+        workspace = accounts_selectors.get_workspace_by_slug(slug=slug)
+        if workspace is None:
+            raise CommandError(f"No workspace {slug!r}")
+        if options["action"] == "check-alerts":
+            raised = alerts.check_alerts(workspace=workspace)
+            self.stdout.write(f"{len(raised)} alert(s) raised")
+            return
+        path = Path(options["file"])
+        if not path.is_file():
+            raise CommandError(f"{options['file']}: no such file")
+        try:
+            file_format = services.get_file_format(workspace=workspace, name=options["format"])
+            result = services.import_file(
+                workspace=workspace, path=path, name=options["file"], file_format=file_format
+            )
+        except ServiceError as error:
+            lines = [f"{error.code}: {error.message}"]
+            lines += [
+                f"  {row['where']}: {row['field']}: {row['reason']}"
+                for row in error.details.get("errors", [])
+            ]
+            if error.details.get("error_count", 0) > len(error.details.get("errors", [])):
+                lines.append(f"  … {error.details['error_count']} errors in all; nothing stored")
+            raise CommandError("\n".join(lines)) from None
+        self.stdout.write(
+            f"{result.created} review(s) imported, {result.duplicates} duplicate(s) skipped"
+        )
