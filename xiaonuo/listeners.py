@@ -7,6 +7,7 @@ Keep each entry's reason beside it.
 from collections.abc import Callable
 from typing import Any
 
+from xiaonuo.autoreply import services as autoreply_services
 from xiaonuo.channels import widget as channels_widget
 from xiaonuo.desk import selectors as desk_selectors
 from xiaonuo.desk import services as desk_services
@@ -44,4 +45,14 @@ LISTENERS: dict[str, list[Callable[..., Any]]] = {
 CHANNEL_DESK: dict[str, Callable[..., Any]] = {
     "receive_message": desk_services.receive_message,
     "list_thread": desk_selectors.list_thread,
+}
+
+# The WeChat Official Account callback (channels) answers inside its own HTTP response, so it asks
+# auto-reply for the answer while the request is open: an upward call, wired here
+# (xiaonuo/channels/autoreply_port.py).
+CHANNEL_AUTOREPLY: dict[str, Callable[..., Any]] = {
+    "respond": autoreply_services.respond,
+    "subscription": autoreply_services.subscription,
+    "click": autoreply_services.click,
+    "settle": autoreply_services.settle,
 }

@@ -15,6 +15,7 @@ from xiaonuo.desk.services.assignment import (
     set_tone_words,
     update_desk_settings,
 )
+from xiaonuo.desk.services.bot import hand_off_ticket, record_bot_reply, settle_bot_reply
 from xiaonuo.desk.services.canned import (
     RenderedReply,
     create_canned_reply,
@@ -65,6 +66,7 @@ __all__ = [
     "erase_customer_desk_data",
     "escalate_complaint",
     "fill_free_capacity",
+    "hand_off_ticket",
     "merge_tickets",
     "move_desk_to_survivor",
     "offer_compensation",
@@ -72,6 +74,7 @@ __all__ = [
     "open_ticket",
     "push_message",
     "receive_message",
+    "record_bot_reply",
     "record_recovery",
     "render_canned_reply",
     "reply_to_ticket",
@@ -80,6 +83,7 @@ __all__ = [
     "set_presence",
     "set_ticket_status",
     "set_ticket_team",
+    "settle_bot_reply",
     "set_tone_words",
     "update_canned_reply",
     "update_desk_settings",

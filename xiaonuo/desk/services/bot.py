@@ -1,0 +1,123 @@
+"""What auto-reply needs from the desk: Xiaonuo's own reply in a conversation, its delivery, and
+the hand-off to a person.
+
+Xiaonuo's reply is stored like any reply (OUTBOUND, author SYSTEM) but PENDING and without a
+push: a channel that answers inside its own HTTP response (WeChat's passive reply) settles it
+afterwards — delivered, or pushed through the customer-service API when time ran out.
+"""
+
+from django.db import transaction
+from django.utils import timezone
+
+from xiaonuo.accounts.models import Workspace
+from xiaonuo.channels import outbound as channels_outbound
+from xiaonuo.desk import notify
+from xiaonuo.desk.models import (
+    AuthorKind,
+    Conversation,
+    DeliveryStatus,
+    HistoryField,
+    Message,
+    MessageKind,
+    Ticket,
+    TicketStatus,
+)
+from xiaonuo.desk.services import _common, assignment
+from xiaonuo.desk.services._common import SYSTEM, clean_text, lock_ticket, record, touch, who
+from xiaonuo.desk.services.messages import _push_on_commit, _reply_thread
+from xiaonuo.desk.services.tickets import enter_status
+from xiaonuo.lib.dispatch import dispatch_on_commit
+
+
+def record_bot_reply(*, workspace: Workspace, ticket_id: int, text: str) -> Message:
+    """Xiaonuo's answer in the ticket's conversation; the ticket becomes SOLVED.
+
+    Solved, not pending: a question the bot answered needs nobody, so it leaves the inbox at
+    once, and the customer's next message reopens it (SOLVED → OPEN) like any solved ticket;
+    unanswered for the workspace's auto-close delay, it closes. The message is PENDING on a
+    pushing channel (WeChat) until ``settle_bot_reply``; a channel whose clients fetch messages
+    (widget, API) has it DELIVERED at once.
+    """
+    text = clean_text(text)
+    now = timezone.now()
+    with transaction.atomic():
+        ticket = lock_ticket(workspace=workspace, ticket_id=ticket_id)
+        _common.refuse_if_closed(ticket)
+        thread = _reply_thread(ticket, None)
+        push = channels_outbound.requires_push(thread.channel)
+        message = Message.objects.create(
+            workspace=workspace,
+            conversation=thread,
+            ticket=ticket,
+            kind=MessageKind.OUTBOUND,
+            author_kind=AuthorKind.SYSTEM,
+            text=text,
+            created_at=now,
+            delivery_status=DeliveryStatus.PENDING if push else DeliveryStatus.DELIVERED,
+        )
+        old = ticket.status
+        if ticket.first_response_at is None:
+            ticket.first_response_at = now
+        ticket.waiting_since = None
+        if old in (TicketStatus.OPEN, TicketStatus.PENDING, TicketStatus.ON_HOLD):
+            enter_status(ticket, TicketStatus.SOLVED, now=now)
+            record(ticket, field=HistoryField.STATUS, old=old, new=ticket.status, by=who(SYSTEM))
+        touch(ticket, now=now)
+        _common.save_ticket(ticket)
+        Conversation.objects.filter(pk=thread.pk).update(last_message_at=now)
+        notify.message_created(message, ticket=ticket)
+        dispatch_on_commit("desk.message_created", workspace_id=workspace.pk, message_id=message.pk)
+        if old != ticket.status:
+            notify.status_changed(ticket, old=old, new=ticket.status)
+    return message
+
+
+def settle_bot_reply(*, workspace: Workspace, message_id: int, delivered_in_reply: bool) -> None:
+    """The channel sent Xiaonuo's reply in its HTTP response (DELIVERED), or could not in time:
+    then the desk's push job delivers it like a staff reply. Idempotent: only a PENDING
+    message of this workspace changes, and the push job claims it once."""
+    pending = Message.objects.filter(
+        workspace=workspace, pk=message_id, delivery_status=DeliveryStatus.PENDING
+    )
+    if delivered_in_reply:
+        pending.update(delivery_status=DeliveryStatus.DELIVERED, delivery_error="")
+        return
+    if pending.exists():
+        with transaction.atomic():
+            _push_on_commit(message_id)
+
+
+def hand_off_ticket(*, workspace: Workspace, ticket_id: int, note: str, priority: int) -> Ticket:
+    """Auto-reply gives the case to a person: the ticket is OPEN (reopened if the bot had solved
+    it), its priority raised to at least ``priority``, and a system note says why. The bot's
+    earlier answers are already in the thread, so the agent sees what the customer was told."""
+    note = clean_text(note)
+    now = timezone.now()
+    by = who(SYSTEM)
+    with transaction.atomic():
+        ticket = lock_ticket(workspace=workspace, ticket_id=ticket_id)
+        _common.refuse_if_closed(ticket)
+        old_status, old_priority = ticket.status, ticket.priority
+        if old_status != TicketStatus.OPEN:
+            enter_status(ticket, TicketStatus.OPEN, now=now)
+            record(ticket, field=HistoryField.STATUS, old=old_status, new=ticket.status, by=by)
+        if priority > old_priority:
+            ticket.priority = priority
+            record(ticket, field=HistoryField.PRIORITY, old=old_priority, new=priority, by=by)
+        note_id = Message.objects.create(
+            workspace=workspace,
+            conversation_id=ticket.conversation_id,
+            ticket=ticket,
+            kind=MessageKind.NOTE,
+            author_kind=AuthorKind.SYSTEM,
+            text=note,
+            created_at=now,
+        ).pk
+        touch(ticket, now=now)
+        _common.save_ticket(ticket)
+        dispatch_on_commit("desk.message_created", workspace_id=workspace.pk, message_id=note_id)
+        if old_status != ticket.status:
+            notify.status_changed(ticket, old=old_status, new=ticket.status)
+            if ticket.assignee_id is None:
+                assignment.fill_free_capacity_on_commit(workspace_id=workspace.pk)
+    return ticket
