@@ -30,7 +30,7 @@ class AllowedOriginsForm(forms.Form):
 
 
 class WeChatChannelForm(forms.Form):
-    name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例如：茶语服务号"))
+    name = forms.CharField(label=_("名称"), max_length=100, help_text=_("例如：品牌服务号"))
     app_id = forms.CharField(
         label="AppID",
         max_length=32,
