@@ -216,7 +216,7 @@ def _attribute_q(c: AttributeCondition) -> Q:
     if c.op in ("ne", "not_in"):
         # A customer without the attribute is "not equal" too (SQL's NOT would leave it out).
         return ~q if builtin else ~is_set | (is_set & ~q)
-    return q if builtin else is_set & q
+    return q  # a missing attribute compares as NULL: never a match
 
 
 def _tag_q(workspace: Workspace, c: TagCondition) -> Q:
@@ -227,6 +227,12 @@ def _tag_q(workspace: Workspace, c: TagCondition) -> Q:
 
 
 def _row_q(workspace: Workspace, c: Any) -> Q:
+    if isinstance(c, Group):
+        parts = [_row_q(workspace, x) for x in c.conditions]
+        q = parts[0]
+        for other in parts[1:]:
+            q = q & other if c.match == "all" else q | other
+        return q
     if isinstance(c, AttributeCondition):
         return _attribute_q(c)
     if isinstance(c, TagCondition):
@@ -256,9 +262,50 @@ def _ids(qs: QuerySet[Customer]) -> np.ndarray:
     text = row[0] if row else None
     if not text:
         return EMPTY
-    ids = np.array(text.split(","), dtype=np.int64)
-    ids.sort()
-    return ids
+    # numpy parses the digits in C (a list of a million str is 8× slower).
+    return _sorted(np.fromstring(text, dtype=np.int64, sep=","))
+
+
+def _sorted(ids: np.ndarray) -> np.ndarray:
+    """Ids in ascending order. SQLite walks the (workspace, -id) index, so they usually come
+    descending: reversing is free where a sort is not."""
+    if ids.size < 2 or bool(np.all(ids[1:] >= ids[:-1])):
+        return ids
+    if bool(np.all(ids[1:] <= ids[:-1])):
+        return ids[::-1].copy()
+    return np.sort(ids)
+
+
+def _member(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """For sorted unique ``a`` and ``b``: which of ``a`` are in ``b`` (binary search, no sort)."""
+    if not b.size:
+        return np.zeros(a.size, dtype=bool)
+    at = np.searchsorted(b, a)
+    inside = at < b.size
+    found = np.zeros(a.size, dtype=bool)
+    found[inside] = b[at[inside]] == a[inside]
+    return found
+
+
+def _intersect(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    small, large = (a, b) if a.size <= b.size else (b, a)
+    return small[_member(small, large)]
+
+
+def _difference(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    return a[~_member(a, b)]
+
+
+def _union(arrays: list[np.ndarray]) -> np.ndarray:
+    if not arrays:
+        return EMPTY
+    joined = np.sort(np.concatenate(arrays))
+    if joined.size < 2:
+        return joined
+    keep = np.empty(joined.size, dtype=bool)
+    keep[0] = True
+    np.not_equal(joined[1:], joined[:-1], out=keep[1:])
+    return joined[keep]
 
 
 # --- Event and RFM conditions: the analytics engine ----------------------------------------------
@@ -267,10 +314,12 @@ def _ids(qs: QuerySet[Customer]) -> np.ndarray:
 def _event_expression(inputs: sources.Inputs, c: EventCondition, moment: Moment) -> ibis.Expr:
     """The customers for whom the condition is false when zero events satisfy it (``none``,
     ``at_most``, ``exactly 0``), else those for whom it is true: see ``_negated``."""
-    t = events(inputs, as_of_ts=moment.ts)
+    # Built on the placeholder, the expression compiles once per shape (engines.AS_OF_PLACEHOLDER).
+    now = engines.AS_OF_PLACEHOLDER
+    t = events(inputs, as_of_ts=now)
     t = t.filter(t.name == c.event)
     if c.within_days is not None:
-        t = t.filter(t.ts > moment.ts - c.within_days * 86400)
+        t = t.filter(t.ts + c.within_days * 86400 > now)
     per = t.group_by("customer_id").agg(n=t.count())
     if c.op == "none":
         keep = per.n >= 1
@@ -330,14 +379,14 @@ def _engine_sets(
         else _rfm_expression(inputs, c, moment)
         for c in leaves
     ]
-    results = engines.run_all(name, inputs, exprs)
+    results = engines.run_all(name, inputs, exprs, as_of_ts=moment.ts)
     return {id(c): _sorted_ids(r) for c, r in zip(leaves, results, strict=True)}
 
 
 def _sorted_ids(table: pa.Table) -> np.ndarray:
+    # Grouped by customer: each id once already.
     column = table.column("customer_id").drop_null()
-    ids = np.asarray(column.to_numpy(), dtype=np.int64)
-    return np.unique(ids)
+    return np.sort(np.asarray(column.to_numpy(), dtype=np.int64))
 
 
 # --- Combining ----------------------------------------------------------------------------------
@@ -352,6 +401,10 @@ class _Part:
 
 
 class _Evaluation:
+    """Evaluates a definition's tree. A group under an ``all`` gets the ids its siblings already
+    allow (``domain``), so a "did not" inside it subtracts from those, not from every customer:
+    the whole customer list is read only when nothing narrower is known."""
+
     def __init__(self, workspace: Workspace, sets: dict[int, np.ndarray]):
         self.workspace = workspace
         self.sets = sets
@@ -362,61 +415,76 @@ class _Evaluation:
             self._universe = _ids(_customers(self.workspace))
         return self._universe
 
-    def part(self, node: Any) -> _Part:
+    def sql_ids(self, q: Q) -> np.ndarray:
+        return _ids(_customers(self.workspace).filter(q))
+
+    def part(self, node: Any, domain: np.ndarray | None = None) -> _Part:
         if isinstance(node, Definition | Group):
-            return self.group(node.match, node.conditions)
+            return self.group(node.match, node.conditions, domain)
         if isinstance(node, EventCondition | RfmCondition):
             return _Part(ids=self.sets[id(node)])
         return _Part(q=_row_q(self.workspace, node))
 
-    def group(self, match: str, conditions: list[Any]) -> _Part:
-        qs: list[Q] = []
-        positive: list[np.ndarray] = []
-        negative: list[np.ndarray] = []
-        for node in conditions:
-            p = self.part(node)
-            if p.q is not None:
-                qs.append(p.q)
-            elif _negated(node):
-                negative.append(p.ids)  # type: ignore[arg-type]
-            else:
-                positive.append(p.ids)  # type: ignore[arg-type]
+    def group(self, match: str, conditions: list[Any], domain: np.ndarray | None) -> _Part:
+        qs = [_row_q(self.workspace, c) for c in conditions if _is_row(c)]
         q = None
-        if qs:
-            q = qs[0]
-            for other in qs[1:]:
-                q = q & other if match == "all" else q | other
-        if not positive and not negative:
+        for other in qs:
+            q = other if q is None else q & other if match == "all" else q | other
+        rest = [c for c in conditions if not _is_row(c)]
+        if not rest:
             return _Part(q=q)
         if match == "all":
-            return _Part(ids=self._all(q, positive, negative))
-        return _Part(ids=self._any(q, positive, negative))
+            return _Part(ids=self._all(q, rest, domain))
+        return _Part(ids=self._any(q, rest, domain))
 
-    def _all(
-        self, q: Q | None, positive: list[np.ndarray], negative: list[np.ndarray]
-    ) -> np.ndarray:
-        # Start from the smallest known set; "not" sets only ever remove ids.
-        sets = sorted(positive, key=len)
+    def _all(self, q: Q | None, rest: list[Any], domain: np.ndarray | None) -> np.ndarray:
+        leaves = [c for c in rest if not isinstance(c, Group)]
+        positive = sorted((self.sets[id(c)] for c in leaves if not _negated(c)), key=len)
+        base = domain
         if q is not None:
-            base = _ids(_customers(self.workspace).filter(q))
-        elif sets:
-            base = np.intersect1d(sets.pop(0), self.universe(), assume_unique=True)
-        else:
+            base = self.sql_ids(q) if base is None else _intersect(base, self.sql_ids(q))
+        for s in positive:
+            base = s if base is None else _intersect(base, s)
+        # Nested groups are evaluated inside what is known so far.
+        for group in (c for c in rest if isinstance(c, Group)):
+            inner = self.part(group, base)
+            if inner.q is not None:
+                inner_ids = self.sql_ids(inner.q)
+            else:
+                assert inner.ids is not None
+                inner_ids = inner.ids
+            base = inner_ids if base is None else _intersect(base, inner_ids)
+        # Ids from events need no check against the customer table: erasure deletes a
+        # customer's events with them, and merged ids are mapped to their survivor.
+        if base is None:
             base = self.universe()
-        for s in sets:
-            base = np.intersect1d(base, s, assume_unique=True)
-        for s in negative:
-            base = np.setdiff1d(base, s, assume_unique=True)
+        for c in leaves:
+            if _negated(c):
+                base = _difference(base, self.sets[id(c)])
         return base
 
-    def _any(
-        self, q: Q | None, positive: list[np.ndarray], negative: list[np.ndarray]
-    ) -> np.ndarray:
-        found = [np.intersect1d(s, self.universe(), assume_unique=True) for s in positive]
-        found += [np.setdiff1d(self.universe(), s, assume_unique=True) for s in negative]
+    def _any(self, q: Q | None, rest: list[Any], domain: np.ndarray | None) -> np.ndarray:
+        within = self.universe() if domain is None else domain
+        found = []
+        for c in rest:
+            if isinstance(c, Group):
+                inner = self.part(c, domain)
+                assert inner.ids is not None  # a group without engine conditions is a row one
+                found.append(inner.ids)
+                continue
+            ids = self.sets[id(c)]
+            found.append(_difference(within, ids) if _negated(c) else _intersect(within, ids))
         if q is not None:
-            found.append(_ids(_customers(self.workspace).filter(q)))
-        return np.unique(np.concatenate(found))
+            ids = self.sql_ids(q)
+            found.append(ids if domain is None else _intersect(domain, ids))
+        return _union(found)
+
+
+def _is_row(c: Any) -> bool:
+    """Decided by the customer row alone (SQL): a row condition, or a group of them."""
+    if isinstance(c, Group):
+        return all(_is_row(x) for x in c.conditions)
+    return not isinstance(c, EventCondition | RfmCondition)
 
 
 def evaluate(

@@ -206,6 +206,57 @@ DEFINITIONS = {
             },
         ],
     },
+    "OR of groups, one of them SQL only": {
+        "match": "any",
+        "conditions": [
+            {"type": "seed", "value": True},
+            {
+                "match": "all",
+                "conditions": [
+                    {"type": "event", "event": "支付成功", "op": "at_least", "count": 2},
+                    {"type": "tag", "op": "has_not", "value": "VIP"},
+                ],
+            },
+            {
+                "match": "any",
+                "conditions": [
+                    {"type": "attribute", "field": "city", "op": "eq", "value": "成都"},
+                    {"type": "lifecycle_stage", "op": "in", "value": ["new"]},
+                ],
+            },
+        ],
+    },
+    "AND with a SQL-only group and a did-not group": {
+        "conditions": [
+            {
+                "type": "event",
+                "event": "打开小程序",
+                "op": "at_least",
+                "count": 2,
+                "within_days": 45,
+            },
+            {
+                "match": "any",
+                "conditions": [
+                    {"type": "attribute", "field": "attributes.level", "op": "lt", "value": 2},
+                    {"type": "attribute", "field": "attributes.source", "op": "is_set"},
+                ],
+            },
+            {
+                "match": "any",
+                "conditions": [
+                    {
+                        "type": "event",
+                        "event": "下单",
+                        "op": "at_most",
+                        "count": 1,
+                        "within_days": 30,
+                    },
+                    {"type": "rfm_segment", "op": "not_in", "value": ["champions"]},
+                ],
+            },
+        ],
+    },
     "only negatives": {
         "conditions": [
             {"type": "event", "event": "下单", "op": "none", "within_days": 7},
