@@ -20,6 +20,7 @@ Reads are in ``xiaonuo.autoreply.selectors`` (``get_hand_off`` for the ticket pa
 suggestions, ``get_metrics``, ``list_entries``, ``list_unanswered_groups`` …).
 """
 
+from xiaonuo.autoreply.services.files import ImportResult, export_entries, import_entries
 from xiaonuo.autoreply.services.flow import (
     Preview,
     answer_as_text,
@@ -53,14 +54,17 @@ from xiaonuo.autoreply.services.rules import (
     delete_rule,
     update_rule,
 )
+from xiaonuo.autoreply.services.unanswered import accept_group, dismiss_group, group_unanswered
 
 __all__ = [
     "Answer",
     "FaqChanges",
     "FaqInput",
+    "ImportResult",
     "Preview",
     "RuleInput",
     "SettingsChanges",
+    "accept_group",
     "answer_as_text",
     "check_pattern",
     "click",
@@ -72,6 +76,10 @@ __all__ = [
     "delete_rule",
     "delete_synonym_group",
     "disable_entry",
+    "dismiss_group",
+    "export_entries",
+    "group_unanswered",
+    "import_entries",
     "preview_answer",
     "record_feedback",
     "respond",

@@ -225,7 +225,9 @@ def clean_input(data: FaqInput) -> FaqInput:
     _check_validity(data.valid_from, data.valid_until)
     return FaqInput(
         question=question,
-        answer=clean_answer(data.answer),
+        # A disabled entry may wait for its answer (a group of unanswered questions just
+        # turned into an entry); enabling it needs one.
+        answer=clean_answer(data.answer, allow_empty=not data.enabled),
         phrasings=_clean_phrasings(data.phrasings, question=question),
         tags=_clean_tags(data.tags),
         enabled=bool(data.enabled),
@@ -525,7 +527,8 @@ def update_settings(*, workspace: Workspace, changes: SettingsChanges) -> AutoRe
                 raise _settings_invalid(f"Unknown channel kind {sorted(unknown)[0]!r}", "channels")
             row.channel_kinds = sorted(set(changes.channel_kinds))
         if changes.welcome is not None:
-            row.__dict__.update(clean_answer(changes.welcome, allow_empty=True).as_fields())
+            for name, value in clean_answer(changes.welcome, allow_empty=True).as_fields().items():
+                setattr(row, name, value)
         for name, low, high in (
             ("repeat_count", 2, 20),
             ("repeat_window_minutes", 1, 24 * 60),

@@ -1,0 +1,154 @@
+"""Questions the bot could not answer, grouped every week into suggested new FAQ entries.
+
+Grouping is a leader algorithm over TF-IDF vectors of character n-grams (1–3): Chinese needs
+no segmentation for this, and typos or a changed word still share most n-grams. Distinct
+questions are taken most frequent first; each joins the most similar group leader when the
+cosine similarity reaches ``SIMILARITY``, else leads a new group. Linear in the number of
+groups per question, so a busy week of tens of thousands of questions groups in seconds, where
+agglomerative clustering would need a quadratic distance matrix.
+"""
+
+from collections import Counter
+from datetime import datetime, timedelta
+
+import numpy as np
+from django.db import transaction
+from django.utils import timezone
+
+from xiaonuo.accounts.models import Workspace
+from xiaonuo.accounts.services import Actor
+from xiaonuo.autoreply import selectors as autoreply_selectors
+from xiaonuo.autoreply.exceptions import AutoReplyError
+from xiaonuo.autoreply.models import (
+    QUESTION_MAX_CHARS,
+    FaqEntry,
+    UnansweredGroup,
+    UnansweredQuestion,
+    UnansweredStatus,
+)
+from xiaonuo.autoreply.services.knowledge import Answer, FaqInput, create_entry
+from xiaonuo.lib.errors import ServiceError
+
+SIMILARITY = 0.5  # cosine of char n-gram TF-IDF vectors: 退款怎么操作 ~ 怎么退款 ≈ 0.55
+MIN_GROUP = 2  # a question asked once is not yet a pattern
+MAX_EXAMPLES = 10
+MAX_DISTINCT = 20_000  # the most frequent distinct questions of a week; the rest are rarer
+PERIOD = timedelta(days=7)
+
+
+def group_unanswered(*, workspace: Workspace, now: datetime | None = None) -> list[UnansweredGroup]:
+    """Group the last week's ungrouped unanswered questions; returns the new groups, largest
+    first. Idempotent: a question belongs to one group, so a second run finds nothing new."""
+    end = now or timezone.now()
+    start = end - PERIOD
+    questions = list(
+        UnansweredQuestion.objects.filter(
+            workspace=workspace, group__isnull=True, created_at__gte=start, created_at__lt=end
+        ).values_list("pk", "text")
+    )
+    if not questions:
+        return []
+    counts = Counter(_key(text) for _, text in questions)
+    first_text: dict[str, str] = {}
+    for _pk, text in questions:
+        first_text.setdefault(_key(text), text)
+    distinct = [key for key, _n in counts.most_common(MAX_DISTINCT) if key]
+    clusters = cluster_texts(distinct)
+    groups: list[UnansweredGroup] = []
+    with transaction.atomic():
+        for members in clusters:
+            total = sum(counts[key] for key in members)
+            if total < MIN_GROUP:
+                continue
+            group = UnansweredGroup.objects.create(
+                workspace=workspace,
+                period_start=start,
+                period_end=end,
+                suggested_question=first_text[members[0]][:QUESTION_MAX_CHARS],
+                count=total,
+                examples=[first_text[key] for key in members[:MAX_EXAMPLES]],
+            )
+            wanted = set(members)
+            UnansweredQuestion.objects.filter(
+                pk__in=[pk for pk, text in questions if _key(text) in wanted]
+            ).update(group=group)
+            groups.append(group)
+    return sorted(groups, key=lambda g: -g.count)
+
+
+def _key(text: str) -> str:
+    return " ".join(text.split()).lower()
+
+
+def cluster_texts(texts: list[str]) -> list[list[str]]:
+    """``texts`` (most frequent first) in groups of similar ones; each group is in input order,
+    so its first text is the most frequent (the suggested question)."""
+    if not texts:
+        return []
+    from sklearn.feature_extraction.text import TfidfVectorizer
+
+    vectors = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True).fit_transform(
+        texts
+    )
+    leaders: list[int] = []
+    members: list[list[str]] = []
+    leader_rows = None
+    for i, text in enumerate(texts):
+        row = vectors[i]
+        if leader_rows is not None:
+            similarities = (leader_rows @ row.T).toarray().ravel()
+            best = int(np.argmax(similarities))
+            if similarities[best] >= SIMILARITY:
+                members[best].append(text)
+                continue
+        leaders.append(i)
+        members.append([text])
+        leader_rows = vectors[leaders]
+    return members
+
+
+def accept_group(*, workspace: Workspace, group_id: int, actor: Actor) -> FaqEntry:
+    """One click: the group becomes a new entry — its most frequent question as the standard
+    question, the other examples as phrasings — disabled until someone writes its answer."""
+    with transaction.atomic():
+        group = autoreply_selectors.get_group(
+            workspace=workspace, group_id=group_id, for_update=True
+        )
+        _refuse_decided(group)
+        existing = FaqEntry.objects.filter(
+            workspace=workspace, question=" ".join(group.suggested_question.split())
+        ).first()
+        entry = existing or create_entry(
+            workspace=workspace,
+            data=FaqInput(
+                question=group.suggested_question,
+                phrasings=group.examples[1:],
+                answer=Answer(),
+                enabled=False,
+            ),
+            actor=actor,
+        )
+        group.status, group.entry = UnansweredStatus.ACCEPTED, entry
+        group.save(update_fields=["status", "entry"])
+    return entry
+
+
+def dismiss_group(*, workspace: Workspace, group_id: int, actor: Actor) -> UnansweredGroup:
+    with transaction.atomic():
+        group = autoreply_selectors.get_group(
+            workspace=workspace, group_id=group_id, for_update=True
+        )
+        _refuse_decided(group)
+        group.status = UnansweredStatus.DISMISSED
+        group.save(update_fields=["status"])
+    return group
+
+
+def _refuse_decided(group: UnansweredGroup) -> None:
+    if group.status != UnansweredStatus.SUGGESTED:
+        raise ServiceError(
+            AutoReplyError.GROUP_DECIDED,
+            "This group was already turned into an entry or dismissed",
+            status=409,
+            status_now=group.status,
+        )
