@@ -2,12 +2,17 @@
 
 from typing import Any
 
+import orjson
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from xiaonuo.analytics.lifecycle_stage import RULE_FIELDS, check_rules
+from xiaonuo.analytics.models import LifecycleRules
 from xiaonuo.analytics.reports.common import Period
 from xiaonuo.analytics.reports.costs import SpendLine
+from xiaonuo.analytics.segments import parse_definition
 from xiaonuo.analytics.selectors import MAX_FUNNEL_STEPS, Breakdown
+from xiaonuo.lib.errors import ServiceError
 
 PERIODS = [
     (Period.DAY.value, _("按天")),
@@ -125,3 +130,49 @@ class CostsForm(forms.Form):
                 _("留存投入的第 %(n)s 行需要留住人数"), params={"n": number}
             )
         return SpendLine(kind=kind, name=parts[0][:100], spend=spend, customers=customers)
+
+
+class SegmentForm(forms.Form):
+    """A segment as the console edits it; the definition is the JSON the rule builder writes
+    (and a person may edit by hand), checked by the same schema as the API's."""
+
+    name = forms.CharField(label=_("名称"), max_length=100)
+    description = forms.CharField(label=_("说明"), max_length=500, required=False)
+    definition = forms.CharField(
+        label=_("规则（JSON）"), widget=forms.Textarea(attrs={"rows": 10}), max_length=20_000
+    )
+
+    def clean_definition(self) -> dict[str, Any]:
+        return definition_from_text(self.cleaned_data["definition"])
+
+
+def definition_from_text(text: str) -> dict[str, Any]:
+    try:
+        data = orjson.loads(text)
+    except orjson.JSONDecodeError:
+        raise forms.ValidationError(_("规则不是有效的 JSON"), code="segment_invalid") from None
+    try:
+        return parse_definition(data).model_dump(mode="json", exclude_none=True)
+    except ServiceError as exc:
+        raise forms.ValidationError(
+            _("规则有误（%(where)s）：%(message)s"),
+            code="segment_invalid",
+            params={"where": exc.details.get("field", ""), "message": exc.message},
+        ) from None
+
+
+class LifecycleRulesForm(forms.ModelForm):
+    class Meta:
+        model = LifecycleRules
+        fields = RULE_FIELDS
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if not self.errors:
+            # The same checks as the service, on the values as submitted.
+            candidate = LifecycleRules(**{name: data.get(name) for name in RULE_FIELDS})
+            try:
+                check_rules(candidate)
+            except ServiceError as exc:
+                self.add_error(exc.details.get("field"), _("取值有误：%s") % exc.message)
+        return data
