@@ -3,13 +3,15 @@ own history (docs/decisions/0017).
 
 The current window is the seven days ending tonight (Asia/Shanghai); the baseline is the same
 count over each of the ``BASELINE_WEEKS`` weeks before it. A spike is a count at or above
-``max(min_count, median + k · 1.4826 · MAD)`` and above the median: robust to one bad week in
-the history, and silent for a scope with little to say. A scope with fewer than
+``max(min_count, median + k · max(1.4826 · MAD, √median))`` and above the median: robust to one
+bad week in the history, silent for a scope with little to say, and not fooled by a history so
+steady that its MAD is zero (counts vary at least like a Poisson count, √median). A scope with fewer than
 ``MIN_HISTORY_WEEKS`` weeks of reviews before the window has no history to compare with.
 One alert per scope and kind per day (unique), and none while an alert for the same scope and
 kind raised in the past week is still open.
 """
 
+import math
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass
@@ -80,8 +82,9 @@ def find_spikes(*, workspace: Workspace, now: datetime | None = None) -> list[Sp
                 current, history = counts[0], counts[1:]
                 median = float(statistics.median(history))
                 mad = float(statistics.median(abs(c - median) for c in history))
+                spread = max(MAD_SCALE * mad, math.sqrt(median))
                 threshold = max(
-                    float(settings.alert_min_count), median + settings.alert_mad_k * MAD_SCALE * mad
+                    float(settings.alert_min_count), median + settings.alert_mad_k * spread
                 )
                 if current >= threshold and current > median:
                     spikes.append(

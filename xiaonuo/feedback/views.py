@@ -227,7 +227,9 @@ def mapping_save(request: ConsoleRequest) -> HttpResponse:
             messages.success(request, _("列映射已保存。"))
             return redirect("feedback:import")
         except ServiceError as error:
-            messages.error(request, f"{_('列映射无效')}: {error.message} ({error.code})")
+            messages.error(
+                request, _("列映射无效：%(reason)s") % {"reason": f"{error.message} ({error.code})"}
+            )
             return redirect("feedback:import")
     messages.error(request, _("列映射无效：请填写名称和评价内容所在的列。"))
     return redirect("feedback:import")
