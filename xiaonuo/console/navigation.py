@@ -24,7 +24,12 @@ AREAS: tuple[Area, ...] = (
         "customers", _("用户"), _("用户 360：身份、属性、标签、生命周期与时间线"), "customers:list"
     ),
     Area("inbox", _("收件箱"), _("所有渠道的会话集中处理，工单与投诉"), "desk:inbox"),
-    Area("autoreply", _("自动回复"), _("知识库、关键词规则与语义匹配，答不了的转人工")),
+    Area(
+        "autoreply",
+        _("自动回复"),
+        _("知识库、关键词规则与语义匹配，答不了的转人工"),
+        "autoreply:entries",
+    ),
     Area(
         "channels", _("渠道"), _("微信公众号、网页聊天、QQ 群、企业微信与邮件"), "channels:widgets"
     ),

@@ -29,7 +29,7 @@ def test_every_console_page_is_english_when_english_is_chosen():
     client.post("/i18n/setlang/", {"language": "en", "next": "/"})
     pages = [
         "/",
-        "/area/autoreply/",
+        "/area/monitoring/",
         "/customers/",
         "/customers/?q=nobody",
         f"/customers/{customer.pk}/",

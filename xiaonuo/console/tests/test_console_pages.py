@@ -61,16 +61,16 @@ def test_the_sidebar_links_every_area(cast):
     body = signed_in(cast.viewer).get("/").content.decode()
     for area in AREAS:
         assert str(area.label) in body
-    assert 'href="/area/autoreply/"' in body
+    assert 'href="/area/monitoring/"' in body
 
 
 def test_an_area_not_built_says_so_plainly_in_chinese_and_english(cast):
     client = signed_in(cast.viewer)
-    body = client.get("/area/autoreply/").content.decode()
-    assert "还没有建好" in body and "知识库、关键词规则与语义匹配" in body
-    client.post("/i18n/setlang/", {"language": "en", "next": "/area/autoreply/"})
-    body = client.get("/area/autoreply/").content.decode()
-    assert "not built yet" in body and "Auto-reply" in body
+    body = client.get("/area/monitoring/").content.decode()
+    assert "还没有建好" in body and "品牌与竞品的声量" in body
+    client.post("/i18n/setlang/", {"language": "en", "next": "/area/monitoring/"})
+    body = client.get("/area/monitoring/").content.decode()
+    assert "not built yet" in body and "Brand monitoring" in body
 
 
 def test_built_and_unknown_areas_have_no_placeholder_page(cast):
@@ -111,6 +111,6 @@ def test_the_language_switch_renders_the_console_in_english(cast):
 def test_pages_need_a_signed_in_member(cast):
     from django.test import Client
 
-    for path in ("/", "/customers/", "/accounts/settings/", "/area/autoreply/"):
+    for path in ("/", "/customers/", "/accounts/settings/", "/area/monitoring/", "/autoreply/"):
         response = Client().get(path)
         assert response.status_code == 302 and response.url.startswith("/accounts/login/")
