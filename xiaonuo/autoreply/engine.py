@@ -36,7 +36,7 @@ from xiaonuo.channels.models import Channel
 
 # Keyword rules see at most this much of a message: with the pattern checks at save time
 # (``rules.check_pattern``) this bounds a regular expression's work.
-RULE_TEXT_MAX_CHARS = 500
+RULE_TEXT_MAX_CHARS = 300
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ asking for someone (要, 找, 转, 叫, 接, 换 …). Pure functions; no databa
 """
 
 import re
+from difflib import SequenceMatcher
 
 from xiaonuo.nlp import segment
 
@@ -59,6 +60,7 @@ _EXTRA_WORDS = (
     STRONG_PERSON_WORDS | FRUSTRATION_WORDS | {"客服人员", "工作人员", "人工坐席", "人工座席"}
 )
 _PUNCTUATION = re.compile(r"[\W_]+")
+NEAR_IDENTICAL = 0.85  # difflib's similarity ratio: one character in ten may differ
 SHORT_MESSAGE_CHARS = 6  # 人工！, 我要客服, 客服呢: short enough to mean "a person, please"
 
 
@@ -90,13 +92,10 @@ def is_frustrated(text: str) -> bool:
 
 
 def near_identical(a: str, b: str) -> bool:
-    """Two messages that say the same thing (a copy, or a copy with a few characters changed):
-    their character-bigram sets overlap by at least 80 %."""
-    a, b = _PUNCTUATION.sub("", a.lower()), _PUNCTUATION.sub("", b.lower())
+    """Two messages that say the same thing: a copy, or a copy with a few characters added,
+    dropped or changed (punctuation and case ignored; the first 200 characters compared)."""
+    a = _PUNCTUATION.sub("", a.lower())[:200]
+    b = _PUNCTUATION.sub("", b.lower())[:200]
     if not a or not b:
         return False
-    if a == b:
-        return True
-    grams_a = {a[i : i + 2] for i in range(len(a) - 1)} or {a}
-    grams_b = {b[i : i + 2] for i in range(len(b) - 1)} or {b}
-    return len(grams_a & grams_b) / len(grams_a | grams_b) >= 0.8
+    return a == b or SequenceMatcher(None, a, b, autojunk=False).ratio() >= NEAR_IDENTICAL

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from xiaonuo.accounts.models import Workspace
+from xiaonuo.accounts.models import ApiKey, Workspace
 from xiaonuo.desk.models import Conversation, Message, Ticket
 
 QUESTION_MAX_CHARS = 300
@@ -122,6 +122,8 @@ class FaqRevision(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    # The API key that made the change through the API (``actor`` is then empty).
+    api_key = models.ForeignKey(ApiKey, on_delete=models.SET_NULL, null=True, related_name="+")
     changes = models.JSONField(default=dict)  # field → [old, new]
     snapshot = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)

@@ -345,6 +345,7 @@ def delete_entry(*, workspace: Workspace, entry_id: int, actor: Actor) -> None:
             entry_question=entry.question,
             action=RevisionAction.DELETED,
             actor=actor.user,
+            api_key=actor.api_key,
             changes={},
             snapshot=before,
         )
@@ -392,6 +393,7 @@ def _revision(
         entry_question=entry.question,
         action=action,
         actor=actor.user,
+        api_key=actor.api_key,
         changes=changes,
         snapshot=snapshot(entry),
     )

@@ -3,9 +3,10 @@
 Regular expressions come from staff, and Python's ``re`` has no timeout, so a pattern is checked
 when it is saved instead: at most ``PATTERN_MAX_CHARS`` characters, no back-references, and no
 quantified group that itself contains an unbounded quantifier or an alternation — the shapes
-behind catastrophic backtracking ((a+)+, (a|a)*, (.*a){20}). Rules then look at no more than
-the first 500 characters of a message (``engine.RULE_TEXT_MAX_CHARS``). What remains runs in
-time linear-ish in that bounded text.
+behind exponential backtracking ((a+)+, (a|a)*, (.*a){20}) — and at most two open-ended
+quantifiers in all, since even in a row they multiply the work (a.*a.*a.*b is cubic). Rules
+then look at no more than the first 300 characters of a message
+(``engine.RULE_TEXT_MAX_CHARS``), which bounds what remains to milliseconds.
 """
 
 import re
@@ -23,6 +24,9 @@ from xiaonuo.autoreply.models import PATTERN_MAX_CHARS, KeywordRule, MatchType
 from xiaonuo.autoreply.services.knowledge import Answer, bump_revision, clean_answer
 from xiaonuo.lib.errors import ServiceError
 
+# Two open-ended quantifiers cost at most ~15 ms on a hostile 300-character message; three
+# cost seconds (measured: a.*a.*a.*b on 300 × "a" takes 1.8 s).
+MAX_UNBOUNDED = 2
 _REPEATS = (sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT)
 
 
@@ -66,6 +70,8 @@ def check_pattern(match_type: str, pattern: str) -> str:
             field="pattern",
         ) from None
     problem = _unsafe(list(parsed), inside_repeat=False)
+    if not problem and _unbounded_count(list(parsed)) > MAX_UNBOUNDED:
+        problem = f"more than {MAX_UNBOUNDED} open-ended quantifiers"
     if problem:
         raise ServiceError(
             AutoReplyError.PATTERN_UNSAFE,
@@ -95,6 +101,18 @@ def _unsafe(items: list[Any], *, inside_repeat: bool) -> str:
             if problem:
                 return problem
     return ""
+
+
+def _unbounded_count(items: list[Any]) -> int:
+    """Open-ended quantifiers anywhere in the pattern: even one after the other (a.*a.*a.*b)
+    they multiply the work, by about the text's length each."""
+    count = 0
+    for op, arg in items:
+        if op in _REPEATS and (arg[1] == sre_constants.MAXREPEAT or arg[1] > 100):
+            count += 1
+        for child in _children(op, arg):
+            count += _unbounded_count(list(child))
+    return count
 
 
 def _children(op: Any, arg: Any) -> list[Any]:
