@@ -78,7 +78,7 @@ def main() -> None:
                     dev = _part(rows, 0, LCQMC_DEV)
                     test = _part(rows, LCQMC_DEV, None)
                     lines.append(_row(f"lcqmc, first {LCQMC_DEV} (tuned on)", dev))
-                    lines.append(_row(f"lcqmc, other {test['questions']} (unseen)", test))
+                    lines.append(_row(f"lcqmc, other {len(test['right'])} (unseen)", test))
                     verdicts.append(_lcqmc_verdict(rows, test))
             print(lines[-1], flush=True)
     body = "\n".join(lines) + "\n\n" + "\n".join(f"- {v}" for v in verdicts) + "\n\n" + NOTES
@@ -181,7 +181,6 @@ def _stats(rows: dict) -> tuple[float, float, float]:
 
 def _row(label: str, rows: dict) -> str:
     top1, answered, precision = _stats(rows)
-    rows["questions"] = len(rows["right"])
     f1 = f"{rows['macro_f1']:.1%}" if "macro_f1" in rows else "—"
     seconds = f"{rows['seconds']:.0f}" if rows.get("seconds") else "—"
     return (

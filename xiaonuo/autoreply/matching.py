@@ -214,8 +214,8 @@ class Matcher:
         phrasings: list[str],
         phrasing_entry: np.ndarray,
         texts: list[_Text],
-        word_index: bm25s.BM25,
-        char_index: bm25s.BM25,
+        word_index: bm25s.BM25 | None,
+        char_index: bm25s.BM25 | None,
         word_idf: dict[str, float],
         char_idf: dict[str, float],
         remembered: dict[str, int],
@@ -303,6 +303,12 @@ class Matcher:
     @property
     def entries(self) -> int:
         return len(self._entry_ids)
+
+    def words(self, text: str) -> tuple[str, ...]:
+        """The words the matcher reads in ``text``: normalised, segmented with the workspace's
+        words kept whole, each synonym replaced by its group's first word (for the console's
+        "why", and to check a dictionary)."""
+        return self._analyze(text).words
 
     def match(self, query: str, *, k: int = 5) -> list[Candidate]:
         """The best ``k`` entries for ``query``, best first; [] when it has nothing to match
@@ -500,13 +506,17 @@ def _put_first(
     return [first, *rest]
 
 
-def _bm25(corpus: list[list[str]]) -> bm25s.BM25:
+def _bm25(corpus: list[list[str]]) -> bm25s.BM25 | None:
+    if not corpus:  # an empty knowledge base: bm25s cannot index nothing
+        return None
     index = bm25s.BM25(k1=1.2, b=0.75)
     index.index(corpus, show_progress=False)
     return index
 
 
-def _scores(index: bm25s.BM25, tokens: Iterable[str], n: int) -> np.ndarray:
+def _scores(index: bm25s.BM25 | None, tokens: Iterable[str], n: int) -> np.ndarray:
+    if index is None:
+        return np.zeros(n, dtype=np.float32)
     ids = [index.vocab_dict[t] for t in tokens if t in index.vocab_dict]
     if not ids:
         return np.zeros(n, dtype=np.float32)
