@@ -137,7 +137,7 @@ def _customers(workspace: Workspace) -> pa.Table:
     with connection.cursor() as cursor:
         cursor.execute(sql, [workspace.pk])
         rows = cursor.fetchall()
-    columns = list(zip(*rows, strict=True)) if rows else [[], [], [], []]
+    columns: list[Any] = list(zip(*rows, strict=True)) if rows else [(), (), (), ()]
     return pa.table(
         {
             "id": pa.array(columns[0], pa.int64()),
@@ -162,7 +162,7 @@ def _promoters(workspace: Workspace, rules: LifecycleRules, moment: Moment) -> p
         .values_list("invitation__customer_id", "invitation__kind", "score")
     )
     for customer_id, kind, score in answers:
-        latest[(customer_id, kind)] = score
+        latest[(customer_id, kind)] = score or 0
     ids = sorted(
         {
             customer_id

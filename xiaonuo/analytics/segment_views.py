@@ -235,8 +235,8 @@ class _Echo:
         return value
 
 
-@workspace_required(Perm.EXPORT_CUSTOMERS)
-def segment_export(request: ConsoleRequest, segment_id: int) -> HttpResponse:
+@workspace_required(Perm.EXPORT_CUSTOMERS)  # type: ignore[arg-type]
+def segment_export(request: ConsoleRequest, segment_id: int) -> StreamingHttpResponse:
     workspace = request.workspace
     segment = segments.get_segment(workspace=workspace, segment_id=segment_id)
     ids = segments.evaluate(workspace=workspace, definition=segment.definition)
