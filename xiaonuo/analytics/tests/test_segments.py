@@ -3,6 +3,7 @@ evaluation over the same customers and stored events (lake + tail, merges, anony
 bad definitions are refused with ``segment_invalid`` naming the place; saved segments stay in
 their workspace."""
 
+import json
 from collections import Counter
 from datetime import timedelta
 
@@ -340,3 +341,26 @@ def test_saved_segments_stay_in_their_workspace(shop, cast):
 def test_an_empty_workspace_has_empty_segments(cast):
     for definition in DEFINITIONS.values():
         assert segments.count(workspace=cast.shop, definition=definition, engine="duckdb") == 0
+
+
+def test_the_command_prints_a_segments_ids_or_count(shop, tmp_path):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    definition = DEFINITIONS["mixed AND with OR group"]
+    path = tmp_path / "segment.json"
+    path.write_text(json.dumps(definition), encoding="utf-8")
+    expected = segments.evaluate(workspace=shop, definition=definition, as_of=data.AS_OF)
+    out = StringIO()
+    args = ["--workspace", shop.slug, "--as-of", data.AS_OF.isoformat()]
+    call_command("analytics", "segment", *args, "--definition", str(path), stdout=out)
+    lines = out.getvalue().splitlines()
+    assert lines[0] == "customer_id" and [int(x) for x in lines[1:]] == expected.tolist()
+    saved = segments.save_segment(workspace=shop, name="混合", definition=definition)
+    out = StringIO()
+    call_command("analytics", "segment", *args, "--id", str(saved.pk), "--count", stdout=out)
+    assert out.getvalue().strip() == str(len(expected))
+    path.write_text(json.dumps({"conditions": [{"type": "tag", "op": "like"}]}), encoding="utf-8")
+    with pytest.raises(CommandError, match="conditions.0"):
+        call_command("analytics", "segment", *args, "--definition", str(path))
