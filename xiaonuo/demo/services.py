@@ -22,6 +22,7 @@ from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.models import AttributeType, Customer, Identity, IdentityKind, Tag
 from xiaonuo.demo import desk as desk_demo
 from xiaonuo.demo import people
+from xiaonuo.demo import reviews as reviews_demo
 from xiaonuo.desk.models import Ticket, TicketStatus
 from xiaonuo.desk.surveys import demo as surveys_demo
 from xiaonuo.events import bulk
@@ -136,6 +137,14 @@ def create_demo(
             .order_by("pk"),
             seed=seed,
             now=now,
+        )
+        # A year of marketplace reviews, enriched: the quadrant's place and movement.
+        reviews_demo.create_demo_reviews(
+            workspace=workspace,
+            seed=seed,
+            now=now,
+            stores=[store for stores in STORES.values() for store in stores],
+            products=[name for name, *_ in PRODUCTS],
         )
         _, secret = accounts_services.create_api_key(
             workspace=workspace, name="演示密钥", actor=Actor()

@@ -21,7 +21,7 @@ FIELDS: tuple[str, ...] = (
     "author_handle",
     "reviewed_at",
 )
-REQUIRED_FIELDS = ("text",)
+REQUIRED_FIELDS = ("text", "reviewed_at")
 
 # field → candidate headers, in order of preference.
 Preset = Mapping[str, Sequence[str]]
