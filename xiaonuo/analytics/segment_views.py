@@ -33,7 +33,7 @@ from xiaonuo.customers.models import (
     LifecycleStage,
     Tag,
 )
-from xiaonuo.lib.errors import ServiceError
+from xiaonuo.lib.errors import NotFound, ServiceError
 
 PREVIEW_ROWS = 50
 EXPORT_BATCH = 500
@@ -180,10 +180,15 @@ def segment_edit(request: ConsoleRequest, segment_id: int | None = None) -> Http
 
 @workspace_required(Perm.VIEW_CUSTOMERS)
 def segment_count(request: ConsoleRequest) -> HttpResponse:
-    """The live count while editing: the definition as typed (POST), counted now."""
-    text = request.POST.get("definition", "") if request.method == "POST" else ""
+    """The live count while editing: the definition as typed (POST), counted now; or a saved
+    segment's (GET ``?segment=ID``)."""
+    saved = request.GET.get("segment", "")
     try:
-        definition = forms.definition_from_text(text)
+        if saved.isdigit():  # a saved segment's count (the list loads one per row)
+            segment = segments.get_segment(workspace=request.workspace, segment_id=int(saved))
+            definition = segment.definition
+        else:
+            definition = forms.definition_from_text(request.POST.get("definition", ""))
         found = segments.count(workspace=request.workspace, definition=definition)
     except forms.forms.ValidationError as exc:
         response = render(
@@ -191,6 +196,8 @@ def segment_count(request: ConsoleRequest) -> HttpResponse:
         )
         response["X-Error-Code"] = AnalyticsError.SEGMENT_INVALID
         return response
+    except NotFound:
+        raise  # another workspace's segment: 404, as everywhere
     except ServiceError as exc:
         response = render(
             request, "analytics/segments/_count.html", {"error": exc.message}, status=400

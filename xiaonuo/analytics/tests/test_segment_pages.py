@@ -98,6 +98,9 @@ def test_viewers_see_but_cannot_change(shop, vip):
         reverse("analytics:segment", args=[vip.pk]), {"name": "改名", "definition": json.dumps(VIP)}
     )
     assert changed.status_code == 403
+    counted = client.get(reverse("analytics:segment_count") + f"?segment={vip.pk}")
+    vips = Customer.objects.filter(workspace=shop.shop, tags__name="VIP").count()
+    assert f'data-count="{vips}"' in counted.content.decode()
     assert client.post(reverse("analytics:segment_delete", args=[vip.pk])).status_code == 403
     assert client.post(reverse("analytics:lifecycle_rules"), {"new_days": 3}).status_code == 403
     assert Segment.objects.get(pk=vip.pk).name == "VIP"
@@ -109,6 +112,8 @@ def test_another_workspace_gets_not_found_on_every_segment_page(shop, vip):
     assert "VIP" not in listing
     for name in ("analytics:segment", "analytics:segment_preview", "analytics:segment_export"):
         assert client.get(reverse(name, args=[vip.pk])).status_code == 404, name
+    counted = client.get(reverse("analytics:segment_count") + f"?segment={vip.pk}")
+    assert counted.status_code == 404
     assert client.post(reverse("analytics:segment_delete", args=[vip.pk])).status_code == 404
     edited = client.post(
         reverse("analytics:segment", args=[vip.pk]), {"name": "偷改", "definition": json.dumps(VIP)}
