@@ -115,23 +115,32 @@ def main() -> None:
     build_s = time.perf_counter() - started
     matcher.match("怎么退款")
     latencies = []
+    cpu = []
     for question in questions:
-        began = time.perf_counter()
+        began, began_cpu = time.perf_counter(), time.thread_time()
         matcher.match(question, k=5)
+        cpu.append((time.thread_time() - began_cpu) * 1000)
         latencies.append((time.perf_counter() - began) * 1000)
     latencies.sort()
+    cpu.sort()
     p50 = statistics.median(latencies)
     p95 = latencies[int(0.95 * len(latencies)) - 1]
     p99 = latencies[int(0.99 * len(latencies)) - 1]
+    cpu_p99 = cpu[int(0.99 * len(cpu)) - 1]
     phrasings = sum(len(e.phrasings) for e in kb)
     body = (
         f"{options.entries:,} generated entries ({phrasings:,} phrasings), {len(questions):,} "
         "questions (90% reworded phrasings, 10% off-topic), `Matcher.match(question, k=5)` one "
         "at a time in one process.\n\n"
-        "| build s | match p50 ms | p95 ms | p99 ms | max ms | p99 < 5 ms |\n"
-        "|---|---|---|---|---|---|\n"
+        "| build s | match p50 ms | p95 ms | p99 ms | max ms | p99 < 5 ms | CPU p50 ms "
+        "| CPU p99 ms |\n"
+        "|---|---|---|---|---|---|---|---|\n"
         f"| {build_s:.1f} | {p50:.2f} | {p95:.2f} | {p99:.2f} | {latencies[-1]:.1f} "
-        f"| {'met' if p99 < TARGET_P99_MS else 'missed'} |\n\n"
+        f"| {'met' if p99 < TARGET_P99_MS else 'missed'} | {statistics.median(cpu):.2f} "
+        f"| {cpu_p99:.2f} |\n\n"
+        "Times are wall-clock per question (the target is judged on them); CPU = the thread's "
+        "own CPU time for the same calls, which leaves out waiting for a core while other "
+        "processes run on the shared machine (see the load average above).\n\n"
         "Build = segmentation and both BM25 indexes, plus the re-ranker's self-supervised "
         "training (800 questions asked of the knowledge base); it runs whenever the knowledge "
         "base changes, not per question."
