@@ -219,13 +219,6 @@ def _attribute_q(c: AttributeCondition) -> Q:
     return q  # a missing attribute compares as NULL: never a match
 
 
-def _tag_q(workspace: Workspace, c: TagCondition) -> Q:
-    tagged = Customer.tags.through.objects.filter(
-        tag__in=Tag.objects.filter(workspace=workspace, name=c.value)
-    ).values("customer_id")
-    return ~Q(id__in=tagged) if c.op == "has_not" else Q(id__in=tagged)
-
-
 def _row_q(workspace: Workspace, c: Any) -> Q:
     if isinstance(c, Group):
         parts = [_row_q(workspace, x) for x in c.conditions]
@@ -235,8 +228,6 @@ def _row_q(workspace: Workspace, c: Any) -> Q:
         return q
     if isinstance(c, AttributeCondition):
         return _attribute_q(c)
-    if isinstance(c, TagCondition):
-        return _tag_q(workspace, c)
     if isinstance(c, StageCondition):
         q = Q(lifecycle_stage__in=[str(s) for s in c.value])
         return ~q if c.op == "not_in" else q
@@ -262,14 +253,14 @@ def _matching(workspace: Workspace, q: Q) -> QuerySet[Customer]:
     return _customers(workspace).filter(q)
 
 
-def _ids(qs: QuerySet[Customer]) -> np.ndarray:
-    """The queryset's customer ids, sorted. One row comes back (the ids joined with commas)
-    rather than a million: fetching rows one by one costs more than the query."""
-    sql, params = qs.order_by().values("id").query.sql_with_params()
+def _ids(qs: QuerySet[Any], column: str = "id") -> np.ndarray:
+    """The queryset's customer ids (``column``), sorted. One row comes back (the ids joined with
+    commas) rather than a million: fetching rows one by one costs more than the query."""
+    sql, params = qs.order_by().values(column).query.sql_with_params()
     if connection.vendor == "postgresql":
-        wrapped = f"SELECT string_agg(id::text, ',') FROM ({sql}) q"  # noqa: S608
+        wrapped = f"SELECT string_agg({column}::text, ',') FROM ({sql}) q"  # noqa: S608
     else:
-        wrapped = f"SELECT group_concat(id) FROM ({sql}) q"  # noqa: S608
+        wrapped = f"SELECT group_concat({column}) FROM ({sql}) q"  # noqa: S608
     with connection.cursor() as cursor:
         cursor.execute(wrapped, params)
         row = cursor.fetchone()
@@ -403,6 +394,8 @@ def _event_sets(table: pa.Table, leaves: list[EventCondition]) -> dict[int, np.n
 def _negated(c: Any) -> bool:
     if isinstance(c, EventCondition):
         return c.op in ("none", "at_most") or (c.op == "exactly" and c.count == 0)
+    if isinstance(c, TagCondition):
+        return c.op == "has_not"
     return isinstance(c, RfmCondition) and c.op == "not_in"
 
 
@@ -426,6 +419,20 @@ def _lake_days(d: Definition, moment: Moment) -> list[Any] | None:
     # One local day more than the window: a day file holds a whole local day.
     first = moment.day - max(w for w in windows if w) - 1
     return [EPOCH + timedelta(days=n) for n in range(first, moment.day + 1)]
+
+
+def _tag_sets(workspace: Workspace, d: Definition) -> dict[int, np.ndarray]:
+    """Each tag condition's tagged customers, from the tag table's index (a subquery per
+    customer row costs far more than these few thousand ids)."""
+    through = Customer.tags.through.objects
+    return {
+        id(c): _ids(
+            through.filter(tag__in=Tag.objects.filter(workspace=workspace, name=c.value)),
+            "customer_id",
+        )
+        for c in d.leaves()
+        if isinstance(c, TagCondition)
+    }
 
 
 def _engine_sets(
@@ -497,7 +504,7 @@ class _Evaluation:
         this node's SQL (fewer ids come back; the result is cut to ``domain`` anyway)."""
         if isinstance(node, Definition | Group):
             return self.group(node.match, node.conditions, domain, scope)
-        if isinstance(node, EventCondition | RfmCondition):
+        if isinstance(node, EventCondition | RfmCondition | TagCondition):
             return _Part(ids=self.sets[id(node)])
         return _Part(q=_row_q(self.workspace, node))
 
@@ -591,7 +598,7 @@ def _is_row(c: Any) -> bool:
     """Decided by the customer row alone (SQL): a row condition, or a group of them."""
     if isinstance(c, Group):
         return all(_is_row(x) for x in c.conditions)
-    return not isinstance(c, EventCondition | RfmCondition)
+    return not isinstance(c, EventCondition | RfmCondition | TagCondition)
 
 
 def evaluate(
@@ -604,7 +611,8 @@ def evaluate(
     """The workspace's customers matching ``definition``: sorted int64 customer ids."""
     d = parse_definition(definition)
     moment = Moment.of(as_of)
-    top = _Evaluation(workspace, _engine_sets(workspace, d, moment, engine)).part(d)
+    sets = _engine_sets(workspace, d, moment, engine) | _tag_sets(workspace, d)
+    top = _Evaluation(workspace, sets).part(d)
     if top.q is not None:
         return _ids(_matching(workspace, top.q))
     assert top.ids is not None
@@ -620,7 +628,7 @@ def count(
 ) -> int:
     d = parse_definition(definition)
     moment = Moment.of(as_of)
-    sets = _engine_sets(workspace, d, moment, engine)
+    sets = _engine_sets(workspace, d, moment, engine) | _tag_sets(workspace, d)
     if d.match == "all" and d.conditions and all(_negated(c) for c in d.conditions):
         # Only "did not …": everyone but those who did. The ones who did are customers (see
         # _Evaluation._all), so a count of the table spares reading every id.
