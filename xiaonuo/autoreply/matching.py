@@ -515,12 +515,21 @@ def _bm25(corpus: list[list[str]]) -> bm25s.BM25 | None:
 
 
 def _scores(index: bm25s.BM25 | None, tokens: Iterable[str], n: int) -> np.ndarray:
+    """Every phrasing's BM25 score for ``tokens`` (0 where none occurs).
+
+    Reads bm25s's precomputed per-token score columns and adds them with ``np.bincount``:
+    the same sum as ``BM25.get_scores`` (Lucene variant: no score for absent tokens), several
+    times faster than its ``np.add.at`` on a 20,000-phrasing index."""
     if index is None:
-        return np.zeros(n, dtype=np.float32)
+        return np.zeros(n, dtype=np.float64)
     ids = [index.vocab_dict[t] for t in tokens if t in index.vocab_dict]
     if not ids:
-        return np.zeros(n, dtype=np.float32)
-    return np.asarray(index.get_scores_from_ids(ids), dtype=np.float32)
+        return np.zeros(n, dtype=np.float64)
+    data, indices, indptr = index.scores["data"], index.scores["indices"], index.scores["indptr"]
+    spans = [(int(indptr[i]), int(indptr[i + 1])) for i in ids]
+    rows = np.concatenate([indices[start:end] for start, end in spans])
+    weights = np.concatenate([data[start:end] for start, end in spans])
+    return np.bincount(rows, weights=weights, minlength=n)
 
 
 def _idf(documents: Iterable[Iterable[str]]) -> dict[str, float]:
