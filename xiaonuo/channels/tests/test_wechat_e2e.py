@@ -25,6 +25,13 @@ pytestmark = pytest.mark.django_db
 FAN = "oChayuFan0001"
 
 
+@pytest.fixture(autouse=True)
+def _generous_budget(settings):
+    # A test's first question builds the workspace's matcher, which can take seconds on a busy
+    # machine; these tests are about what is answered, not when (the budget has its own test).
+    settings.WECHAT_REPLY_BUDGET_MS = 60_000
+
+
 @pytest.fixture
 def shop(cast):
     make_faq(workspace=cast.shop)
@@ -220,7 +227,7 @@ def test_image_and_article_answers_render_as_wechats_reply_formats():
 
 
 @pytest.mark.django_db(transaction=True)
-def test_concurrent_copies_of_one_message_are_answered_once(cast, settings):
+def test_concurrent_copies_of_one_message_are_answered_once(cast):
     from xiaonuo.channels import services as channels_services
     from xiaonuo.channels.tests.conftest import (
         WECHAT_AES_KEY,
@@ -228,9 +235,6 @@ def test_concurrent_copies_of_one_message_are_answered_once(cast, settings):
         WECHAT_TOKEN,
     )
 
-    # The first question builds the workspace's matcher, which may take longer than 4 s on a
-    # busy test machine; the point here is the de-duplication, not the budget.
-    settings.WECHAT_REPLY_BUDGET_MS = 60_000
     make_faq(workspace=cast.shop)
     channel = channels_services.create_wechat_channel(
         workspace=cast.shop,
