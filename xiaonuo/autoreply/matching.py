@@ -707,7 +707,9 @@ def _train_reranker(matcher: Matcher) -> _Reranker | None:
     labels = np.concatenate([np.arange(len(m)) == r for m, r in present_rows]).astype(int)
     if len(set(labels.tolist())) < 2:
         return None
-    which = LogisticRegression(C=1.0, max_iter=500)
+    # Newton-Cholesky: exact on a couple of dozen features and ~20× faster here than lbfgs,
+    # which matters for a small knowledge base rebuilt on every edit.
+    which = LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=100)
     which.fit(np.concatenate([m for m, _ in present_rows]), labels)
     reranker = _Reranker(which=which, present=None)
     summaries: list[np.ndarray] = []
@@ -718,7 +720,7 @@ def _train_reranker(matcher: Matcher) -> _Reranker | None:
         summaries.append(_present_features(matrix[top], scores))
         found.append(1 if top == right else 0)
     if len(set(found)) == 2:
-        present = LogisticRegression(C=1.0, max_iter=500)
+        present = LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=100)
         present.fit(np.asarray(summaries), np.asarray(found))
         reranker.present = present
     return reranker
