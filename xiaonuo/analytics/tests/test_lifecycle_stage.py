@@ -204,3 +204,6 @@ def test_rules_are_per_workspace(cast):
     )
     assert lifecycle_stage.get_rules(workspace=cast.shop).new_days == 7
     assert lifecycle_stage.get_rules(workspace=cast.other_shop).new_days == 14
+    # An empty workspace computes to nothing, without an error.
+    empty = lifecycle_stage.compute_stages(workspace=cast.other_shop)
+    assert empty.moving == 0 and sum(empty.after.values()) == 0
