@@ -500,9 +500,15 @@ def _put_first(
         mine = Candidate(faq_id=faq_id, confidence=top, matched=matched, why={})
     why = dict(mine.why)
     why["agent_confirmed"] = 1.0
-    first = Candidate(
-        faq_id=faq_id, confidence=max(top, mine.confidence), matched=mine.matched, why=why
-    )
+    confidence = max(top, mine.confidence)
+    first = Candidate(faq_id=faq_id, confidence=confidence, matched=mine.matched, why=why)
+    # The others give up what the agent's entry took, so the candidates still never claim
+    # more than certainty together.
+    room = 1.0 - confidence
+    others = sum(c.confidence for c in rest)
+    if others > room:
+        scale = room / others if others else 0.0
+        rest = [Candidate(c.faq_id, c.confidence * scale, c.matched, c.why) for c in rest]
     return [first, *rest]
 
 

@@ -147,6 +147,9 @@ def test_an_agents_correction_puts_the_chosen_entry_first_and_generalises():
     corrected = after.match(query)
     assert corrected[0].faq_id == "broken"
     assert corrected[0].why.get("agent_confirmed") == 1.0
+    confidences = [c.confidence for c in corrected]
+    assert confidences == sorted(confidences, reverse=True)
+    assert sum(confidences) <= 1.0 + 1e-9
     # A question close to the corrected one now finds the agent's entry too.
     assert best(after, "杯子碎了，怎么申请退款？") == "broken"
     assert best(after, "杯子碎了申请退款") == "broken"
