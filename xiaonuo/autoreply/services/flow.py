@@ -81,19 +81,57 @@ def respond(*, workspace: Workspace, inbound: InboundMessage) -> BotAnswer | Non
 
     Returns the answer (stored in the conversation, PENDING until ``settle``) or None: handed
     off, auto-reply off for this workspace or channel, or a redelivery of a message already
-    handled (nothing is answered twice). The customer's message is committed before anything
-    else, so a failure of the bot loses nothing: it is logged and the ticket waits for a person.
+    handled (nothing is answered twice).
+
+    The matching and the word-list checks run before any write, so the database's write lock
+    (all of it, on SQLite) is held only for the writes. The customer's message and the bot's
+    decision then commit together, once; the decision runs in a savepoint, so a failure of the
+    bot rolls back only its own writes: it is logged, the message stays, and the ticket waits
+    for a person.
     """
-    received = desk_services.receive_message(workspace=workspace, inbound=inbound)
-    if received.duplicate:
-        return None
     settings_row = _settings(workspace)
-    if not settings_row.enabled or _kind_of(inbound.channel_id) not in settings_row.channel_kinds:
-        return None
+    active = settings_row.enabled and _kind_of(inbound.channel_id) in settings_row.channel_kinds
+    thought = _think(settings_row, inbound.text.strip()) if active else None
+    with transaction.atomic():
+        received = desk_services.receive_message(workspace=workspace, inbound=inbound)
+        if received.duplicate or thought is None:
+            return None
+        try:
+            with transaction.atomic():
+                return _decide_and_act(
+                    workspace=workspace,
+                    settings_row=settings_row,
+                    received=received,
+                    thought=thought,
+                )
+        except Exception:
+            logger.exception("auto-reply failed for message %s", received.message.pk)
+            return None
+
+
+@dataclass(frozen=True)
+class _Thought:
+    """What the bot makes of a message's text alone, before anything is stored."""
+
+    brain: engine.Brain
+    candidates: list[Candidate]
+    asks_for_person: bool
+    frustrated: bool
+
+
+def _think(settings_row: AutoReplySettings, text: str) -> _Thought | None:
     try:
-        return _decide_and_act(workspace=workspace, settings_row=settings_row, received=received)
+        brain = engine.brain_for(settings_row)
+        return _Thought(
+            brain=brain,
+            candidates=brain.matcher.match(text, k=SUGGESTIONS),
+            asks_for_person=asks_for_person(text),
+            frustrated=is_frustrated(text),
+        )
     except Exception:
-        logger.exception("auto-reply failed for message %s", received.message.pk)
+        logger.exception(
+            "auto-reply could not read a message of workspace %s", settings_row.workspace_id
+        )
         return None
 
 
@@ -106,8 +144,8 @@ def _kind_of(channel_id: int) -> str:
     return engine.channel_kind(channel_id)
 
 
-def _decide_and_act(
-    *, workspace: Workspace, settings_row: AutoReplySettings, received: Received
+def _decide_and_act(  # inside respond's savepoint: its writes stand or fall together
+    *, workspace: Workspace, settings_row: AutoReplySettings, received: Received, thought: _Thought
 ) -> BotAnswer | None:
     text = received.message.text
     now = received.message.created_at
@@ -124,13 +162,11 @@ def _decide_and_act(
     ):
         _log(received, _Decision(Outcome.WITH_PERSON), candidates=[], reply=None)
         return None
-    brain = engine.brain_for(settings_row)
-    candidates = brain.matcher.match(text, k=SUGGESTIONS)
+    brain, candidates = thought.brain, thought.candidates
     decision = _decide(
         text=text,
         settings_row=settings_row,
-        brain=brain,
-        candidates=candidates,
+        thought=thought,
         recent=[r for r in recent if r["created_at"] >= now - _window(settings_row)],
     )
     if decision.answer is None:
@@ -159,17 +195,17 @@ def _decide(
     *,
     text: str,
     settings_row: AutoReplySettings,
-    brain: engine.Brain,
-    candidates: list[Candidate],
+    thought: _Thought,
     recent: list[dict[str, Any]],
 ) -> _Decision:
+    candidates = thought.candidates
     top = candidates[0] if candidates else None
     threshold = autoreply_selectors.threshold_of(settings_row)
     confident = top is not None and top.confidence >= threshold
     confidence = top.confidence if top is not None else None
-    if asks_for_person(text):
+    if thought.asks_for_person:
         return _Decision(Outcome.HANDED_OFF, HandOffReason.ASKED_FOR_PERSON, confidence=confidence)
-    if is_frustrated(text):
+    if thought.frustrated:
         return _Decision(Outcome.HANDED_OFF, HandOffReason.FRUSTRATION, confidence=confidence)
     top_entry = int(top.faq_id) if confident and top is not None else None
     asked_before = sum(
@@ -180,7 +216,7 @@ def _decide(
     )
     if asked_before + 1 >= settings_row.repeat_count:
         return _Decision(Outcome.HANDED_OFF, HandOffReason.REPEAT, confidence=confidence)
-    rule = _matching_rule(brain, text)
+    rule = _matching_rule(thought.brain, text)
     if rule is not None:
         return _Decision(Outcome.ANSWERED_RULE, rule_id=rule.pk, answer=answer_of(rule))
     if confident and top_entry is not None:
@@ -211,13 +247,10 @@ def _answer(
     candidates: list[Candidate],
 ) -> BotAnswer:
     assert decision.answer is not None
-    with transaction.atomic():
-        reply = desk_services.record_bot_reply(
-            workspace=workspace,
-            ticket_id=received.ticket.pk,
-            text=answer_as_text(decision.answer),
-        )
-        _log(received, decision, candidates=_candidates(brain, candidates), reply=reply)
+    reply = desk_services.record_bot_reply(
+        workspace=workspace, ticket_id=received.ticket.pk, text=answer_as_text(decision.answer)
+    )
+    _log(received, decision, candidates=_candidates(brain, candidates), reply=reply)
     return bot_answer(decision.answer, message_id=reply.pk)
 
 
@@ -231,18 +264,17 @@ def _hand_off(
 ) -> None:
     suggestions = _candidates(brain, candidates)
     urgent = decision.reason != HandOffReason.LOW_CONFIDENCE
-    with transaction.atomic():
-        desk_services.hand_off_ticket(
-            workspace=workspace,
-            ticket_id=received.ticket.pk,
-            note=_hand_off_note(decision.reason, suggestions),
-            priority=TicketPriority.HIGH if urgent else TicketPriority.NORMAL,
+    desk_services.hand_off_ticket(
+        workspace=workspace,
+        ticket_id=received.ticket.pk,
+        note=_hand_off_note(decision.reason, suggestions),
+        priority=TicketPriority.HIGH if urgent else TicketPriority.NORMAL,
+    )
+    log = _log(received, decision, candidates=suggestions, reply=None)
+    if decision.reason == HandOffReason.LOW_CONFIDENCE:
+        UnansweredQuestion.objects.create(
+            workspace=workspace, log=log, text=received.message.text, created_at=log.created_at
         )
-        log = _log(received, decision, candidates=suggestions, reply=None)
-        if decision.reason == HandOffReason.LOW_CONFIDENCE:
-            UnansweredQuestion.objects.create(
-                workspace=workspace, log=log, text=received.message.text, created_at=log.created_at
-            )
 
 
 def _hand_off_note(reason: str, suggestions: list[dict[str, Any]]) -> str:
@@ -516,9 +548,13 @@ def preview_answer(*, workspace: Workspace, question: str, k: int = SUGGESTIONS)
     settings_row = _settings(workspace)
     brain = engine.brain_for(settings_row)
     candidates = brain.matcher.match(text, k=k)
-    decision = _decide(
-        text=text, settings_row=settings_row, brain=brain, candidates=candidates, recent=[]
+    thought = _Thought(
+        brain=brain,
+        candidates=candidates,
+        asks_for_person=asks_for_person(text),
+        frustrated=is_frustrated(text),
     )
+    decision = _decide(text=text, settings_row=settings_row, thought=thought, recent=[])
     return Preview(
         outcome=decision.outcome,
         reason=decision.reason,

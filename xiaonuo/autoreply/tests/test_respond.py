@@ -171,3 +171,29 @@ def test_once_handed_off_the_bot_stays_quiet_in_that_ticket(shop, wechat):
 
     assert answer is None
     assert ReplyLog.objects.filter(outcome=Outcome.WITH_PERSON).count() == 1
+
+
+def test_respond_stays_a_handful_of_queries_past_the_desk(
+    shop, wechat, django_assert_max_num_queries
+):
+    # Warm: the first message builds the matcher and creates the customer.
+    ask(workspace=shop, channel=wechat, text="多久发货", openid="oWarm")
+
+    # An answer: the desk's receive_message (customer, conversation, ticket, message) and
+    # record_bot_reply, plus auto-reply's own four: the settings row, the conversation's recent
+    # bot log, the entry, the log row.
+    with django_assert_max_num_queries(45) as captured:
+        assert ask(workspace=shop, channel=wechat, text="怎么申请退款", openid="oQ") is not None
+    mine = [q for q in captured.captured_queries if "autoreply_" in q["sql"]]
+    assert len(mine) <= 4, [q["sql"] for q in mine]
+
+
+def test_the_matcher_is_not_rebuilt_while_nothing_changes(shop, wechat):
+    from xiaonuo.autoreply import engine
+
+    ask(workspace=shop, channel=wechat, text="多久发货", openid="o1")
+    brain = engine.brain_for(autoreply_selectors.get_settings(workspace=shop))
+
+    ask(workspace=shop, channel=wechat, text="运费多少", openid="o2")
+
+    assert engine.brain_for(autoreply_selectors.get_settings(workspace=shop)) is brain
