@@ -481,12 +481,12 @@ FAQS: tuple[Faq, ...] = (
     ),
 )
 
-# Keyword rules as WeChat's own console offers them: (match kind, pattern, priority, reply).
-KEYWORD_RULES: tuple[tuple[str, str, int, str], ...] = (
-    ("exact", "菜单", 10, "回复「菜单」看图：完整菜单 → 小程序首页「点单」。"),
-    ("exact", "会员", 10, "会员中心：小程序「我的」→ 积分、等级、优惠券都在这里。"),
-    ("contains", "加盟", 20, "茶小满目前只开直营店，暂不开放加盟，请警惕虚假招商信息。"),
-    ("regex", r"^(招聘|兼职|打工)", 5, "门店招聘信息见公众号菜单「加入我们」。"),
+# Keyword rules as WeChat's own console offers them: name, match kind, pattern, priority, reply.
+KEYWORD_RULES: tuple[tuple[str, str, str, int, str], ...] = (
+    ("菜单", "exact", "菜单", 10, "完整菜单 → 小程序「茶小满」首页「点单」。"),
+    ("会员中心", "exact", "会员", 10, "会员中心：小程序「我的」→ 积分、等级、优惠券都在这里。"),
+    ("加盟", "contains", "加盟", 20, "茶小满目前只开直营店，暂不开放加盟，请警惕虚假招商信息。"),
+    ("招聘", "regex", r"^(招聘|兼职|打工)", 5, "门店招聘信息见公众号菜单「加入我们」。"),
 )
 
 WELCOME = (
@@ -511,23 +511,25 @@ ANSWERED_QUESTIONS: tuple[str, ...] = (
     "支付失败扣钱了怎么办",
     "积分会清零吗",
 )
-# Handed off: questions nothing in the knowledge base answers well (low confidence).
+# Handed off: questions nothing in the knowledge base answers well (low confidence); asked
+# by several followers, so the weekly grouping suggests them as new entries.
 UNANSWERED_QUESTIONS: tuple[str, ...] = (
     "你们家的吸管是纸的还是塑料的",
+    "吸管是纸吸管还是塑料吸管",
     "可以自带杯子吗，有没有优惠",
-    "吸管太软了戳不进去",
-    "自带杯能减钱吗",
-    "奶茶可以做成冰沙吗",
-    "能不能做无乳糖的",
-    "乳糖不耐受能喝什么",
+    "自带杯子有优惠吗",
     "店里能办生日会吗",
+    "店里可以办生日会吗",
+    "吸管太软了戳不进去",
 )
 # Handed off at once: asked for a person.
 PERSON_REQUESTS: tuple[str, ...] = ("转人工", "我要找人工客服", "客服在吗，找真人")
+# Answered, then the follower is fed up with the bot: handed off for frustration.
+FRUSTRATED: tuple[str, ...] = ("外卖洒了一半怎么办", "你这机器人根本没用，气死了")
 # Handed off after grinding: the same question again and again, then frustration.
 GRINDING: tuple[str, ...] = (
     "我的外卖怎么还没到",
-    "外卖到底什么时候到",
+    "我的外卖怎么还没到？",
     "我的外卖怎么还没到！！",
     "什么破机器人，答非所问",
 )

@@ -63,6 +63,10 @@ CHANNELS = [  # kind, name, share of tickets
     ("web_widget", "官网在线客服", 15),
 ]
 EXTRA_TAGS = ["投诉", "VIP", "已回访"]
+# The demo Official Account's server settings (public: the demo account is not a real one).
+WECHAT_TOKEN = "chaxiaoman2026"  # noqa: S105 - documented demo value
+WECHAT_AES_KEY = "ChaXiaoManDemoEncodingAESKey0123456789abcde"
+WECHAT_APP_ID = "wxc0ffee2026demo01"
 # When people write to a tea shop's desk (local hour weights): lunch, afternoon tea, evening.
 HOURS = [1, 0, 0, 0, 0, 0, 0, 1, 3, 5, 6, 9, 13, 12, 11, 12, 12, 10, 8, 10, 11, 9, 6, 3]
 # Tickets last touched within this many days are still moving; older ones are closed (the
@@ -100,10 +104,7 @@ def create_desk_demo(
     rng = random.Random(f"{seed}-desk")
     result = DeskDemo()
     result.agents, result.supervisor = _create_agents(workspace, rng, agents, password)
-    channels = [
-        (channels_services.create_channel(workspace=workspace, kind=kind, name=name).pk, w)
-        for kind, name, w in CHANNELS
-    ]
+    channels = [(_create_channel(workspace, kind, name).pk, w) for kind, name, w in CHANNELS]
     tag_names = sorted({t for s in desk_text.SCENARIOS for t in s.tags} | set(EXTRA_TAGS))
     tags = {name: TicketTag.objects.create(workspace=workspace, name=name).pk for name in tag_names}
     customer_ids = list(
@@ -135,6 +136,20 @@ def create_desk_demo(
     _reset_sequences()
     result.indexed = search_services.catch_up_index()
     return result
+
+
+def _create_channel(workspace: Workspace, kind: str, name: str) -> Any:
+    if kind != "wechat_oa":
+        return channels_services.create_channel(workspace=workspace, kind=kind, name=name)
+    # The Official Account as a company connects it (its callback URL works; without an
+    # AppSecret, staff replies wait for one to be entered on the channel's page).
+    return channels_services.create_wechat_channel(
+        workspace=workspace,
+        name=name,
+        token=WECHAT_TOKEN,
+        encoding_aes_key=WECHAT_AES_KEY,
+        app_id=WECHAT_APP_ID,
+    )
 
 
 def remove_agents() -> None:

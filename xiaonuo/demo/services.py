@@ -20,6 +20,7 @@ from xiaonuo.accounts.permissions import Role
 from xiaonuo.accounts.services import Actor
 from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.models import AttributeType, Customer, Identity, IdentityKind, Tag
+from xiaonuo.demo import autoreply as autoreply_demo
 from xiaonuo.demo import desk as desk_demo
 from xiaonuo.demo import people
 from xiaonuo.demo import reviews as reviews_demo
@@ -145,6 +146,14 @@ def create_demo(
             now=now,
             stores=[store for stores in STORES.values() for store in stores],
             products=[name for name, *_ in PRODUCTS],
+        )
+        # The knowledge base, and WeChat followers' questions through the live auto-reply path.
+        autoreply_demo.create_autoreply_demo(
+            workspace=workspace,
+            owner=User.objects.get(username=STAFF[0][0]),
+            seed=seed,
+            products=[name for name, *_ in PRODUCTS],
+            stores=[store for stores in STORES.values() for store in stores],
         )
         _, secret = accounts_services.create_api_key(
             workspace=workspace, name="演示密钥", actor=Actor()

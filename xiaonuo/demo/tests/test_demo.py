@@ -1,8 +1,10 @@
 import io
+from datetime import datetime
 
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.utils import timezone
 
 from xiaonuo.accounts.models import ApiKey, Membership
 from xiaonuo.customers.models import Customer, Identity
@@ -11,6 +13,10 @@ from xiaonuo.desk.models import Complaint, Message, Ticket
 from xiaonuo.events.models import Event
 
 pytestmark = pytest.mark.django_db
+# The demo's own clock stops at midnight today (Shanghai); anything later happened live.
+LIVE_FROM = datetime.combine(
+    timezone.localdate(), datetime.min.time(), tzinfo=demo_services.SHANGHAI
+)
 
 
 def make_demo(*extra: str) -> str:
@@ -39,7 +45,13 @@ def snapshot() -> tuple[list, list, list, tuple]:
     )
     desk = (
         list(Ticket.objects.order_by("id").values_list("subject", "status", "priority")),
-        list(Message.objects.order_by("id").values_list("kind", "text", "created_at")),
+        # Followers' questions to the bot went through the live path, stamped as they came.
+        [
+            (kind, text, at if at < LIVE_FROM else None)
+            for kind, text, at in Message.objects.order_by("id").values_list(
+                "kind", "text", "created_at"
+            )
+        ],
         list(Complaint.objects.order_by("id").values_list("category", "severity", "status")),
     )
     return customers, identities, events, desk
