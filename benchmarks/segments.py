@@ -162,7 +162,9 @@ def main() -> None:
         first, last = insert_customers(ws.pk, options.customers)
         print(f"{options.customers:,} customers in {time.perf_counter() - started:.0f} s")
         started = time.perf_counter()
-        files = generate_lake(Path(settings.LAKE_DIR), ws.pk, options.events, first, last - first + 1)
+        files = generate_lake(
+            Path(settings.LAKE_DIR), ws.pk, options.events, first, last - first + 1
+        )
         list_files(ws, files)
         print(f"{options.events:,} events in {time.perf_counter() - started:.0f} s")
 
@@ -175,12 +177,16 @@ def main() -> None:
                 segments.count(workspace=ws, definition=definition)
                 times.append(time.perf_counter() - t0)
             p50, p95 = statistics.median(times), percentile(times, 0.95)
-            print(f"  {label}: {found:,} customers, p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms")
+            print(
+                f"  {label}: {found:,} customers, p50 {p50 * 1000:.0f} ms, p95 {p95 * 1000:.0f} ms"
+            )
             rows.append((label, found, p50, p95))
 
     if options.no_write:
         return
-    table = "| Segment | Customers found | p50 ms | p95 ms | Target < 1 s |\n|---|---|---|---|---|\n"
+    table = (
+        "| Segment | Customers found | p50 ms | p95 ms | Target < 1 s |\n|---|---|---|---|---|\n"
+    )
     for label, found, p50, p95 in rows:
         table += (
             f"| {label} | {found:,} | {p50 * 1000:.0f} | {p95 * 1000:.0f} | "
@@ -195,9 +201,12 @@ def main() -> None:
         f"API's `/segments/{{id}}/count`), {options.runs} runs after a warm-up. Load average "
         f"when the run started: {load:.1f}.\n\n"
         + table
-        + "\nCustomer-row conditions are one SQL count; event conditions read only the window's "
-        "day files with DuckDB; the two sides meet as sorted id arrays (numpy). The mixed "
-        "segment needs every customer's id for its OR group's \"did not\" branch.\n",
+        + "\nRow conditions (attributes, stage, seed) are SQL on the customer table — a count when "
+        "nothing else is asked; a tag is its members from the tag table's index; all event "
+        "conditions are one DuckDB pass over the window's day files; the sides meet as sorted "
+        "id arrays (numpy). The mixed segment reads the ids of its city condition (400k) with "
+        "its nested group's stage flag in one SQLite scan, and one DuckDB pass for both event "
+        "conditions. See docs/decisions/0018-segments-and-lifecycle-stage.md.\n",
     )
 
 
