@@ -120,9 +120,11 @@ def reason_text(reason: str) -> str:
     return str(REASON_TEXT.get(reason, reason))
 
 
-def why_rows(why: dict[str, float]) -> list[tuple[str, float]]:
-    """The features behind a confidence that a person can read, those that count first."""
-    return [(str(label), why[key]) for key, label in WHY_TEXT.items() if why.get(key)]
+def why_rows(why: dict[str, float], *, limit: int = 4) -> list[tuple[str, float]]:
+    """The features behind a confidence that a person can read, those that count most first
+    (in ``WHY_TEXT``'s order); features that speak against a candidate are left out."""
+    rows = [(str(label), why[key]) for key, label in WHY_TEXT.items() if why.get(key, 0) > 0]
+    return rows[:limit]
 
 
 def can_manage(request: ConsoleRequest) -> bool:
@@ -813,7 +815,7 @@ def _render_suggestions(
                 "entry_id": s.entry_id,
                 "question": s.question,
                 "confidence": s.confidence,
-                "why": why_rows(s.why)[:3],
+                "why": why_rows(s.why, limit=3),
             }
             for s in (hand_off.suggestions if hand_off else [])
         ],
