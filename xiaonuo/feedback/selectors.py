@@ -21,7 +21,7 @@ from xiaonuo.feedback.services import review_not_found
 # Fewer mentions than this on an axis and the point is "insufficient evidence": shown as such,
 # never plotted as a place or a trend (three reviews don't make a trend).
 MIN_EVIDENCE = 30
-MAX_DRIVER_ROWS = 20_000  # mentions read for the keyword drivers (the most recent)
+MAX_DRIVER_ROWS = 5_000  # mentions read for the keyword drivers (the most recent)
 DRIVERS_SHOWN = 8
 
 
