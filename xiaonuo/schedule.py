@@ -17,6 +17,7 @@ from huey.contrib.djhuey import HUEY, db_periodic_task, periodic_task
 from xiaonuo import health
 from xiaonuo.accounts import tasks as accounts_tasks
 from xiaonuo.analytics import tasks as analytics_tasks
+from xiaonuo.autoreply import tasks as autoreply_tasks
 from xiaonuo.channels import tasks as channels_tasks
 from xiaonuo.desk import tasks as desk_tasks
 from xiaonuo.desk.search import tasks as search_tasks
@@ -152,3 +153,11 @@ def catch_up_feedback_enrichment() -> int:
 @db_periodic_task(crontab(minute="15"))
 def check_feedback_alerts() -> int:
     return feedback_tasks.check_alerts.call_local()
+
+
+# Weekly, Mondays at 04:40 China time: last week's questions the bot could not answer are
+# grouped into suggested new FAQ entries for the console (autoreply/services/unanswered.py).
+# Idempotent: a question joins one group only, so a doubled run makes no new groups.
+@db_periodic_task(crontab(day_of_week="0", hour="20", minute="40"))  # Sunday UTC
+def group_unanswered_questions() -> int:
+    return autoreply_tasks.group_unanswered_questions.call_local()

@@ -197,3 +197,18 @@ def test_the_matcher_is_not_rebuilt_while_nothing_changes(shop, wechat):
     ask(workspace=shop, channel=wechat, text="运费多少", openid="o2")
 
     assert engine.brain_for(autoreply_selectors.get_settings(workspace=shop)) is brain
+
+
+def test_erasing_a_customer_erases_what_the_bot_kept_of_their_words(cast, shop, wechat):
+    from xiaonuo.accounts.services import Actor
+    from xiaonuo.customers import services as customers_services
+    from xiaonuo.customers.models import Identity
+
+    ask(workspace=shop, channel=wechat, text="多久发货", openid="oGone")
+    ask(workspace=shop, channel=wechat, text="能开增值税专用发票吗", openid="oGone")
+    customer_id = Identity.objects.get(value="oGone").customer_id
+
+    customers_services.erase_customer(workspace=shop, customer_id=customer_id, actor=Actor())
+
+    assert not ReplyLog.objects.exists()
+    assert not UnansweredQuestion.objects.exists()
