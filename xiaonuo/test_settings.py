@@ -16,3 +16,7 @@ STORAGES = {
 # cache (whose table locks ignore busy_timeout and would fail concurrency tests spuriously).
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":  # noqa: F405
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}  # noqa: F405
+
+# Auto-reply rebuilds a changed knowledge base's matcher inside the request in tests, so a test
+# sees its change at once (in production a background thread does, while answers go on).
+AUTOREPLY_REBUILD_IN_BACKGROUND = False

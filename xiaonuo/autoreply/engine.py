@@ -7,17 +7,23 @@ what the matcher is built from bumps it in the same transaction — or when an e
 period starts or ends (``valid_after``). The revision arrives with the settings row that
 ``respond`` reads anyway, so noticing another process's change costs no extra query.
 
-A build happens inside the first request that sees the new revision (the other requests of
-that workspace wait on its lock rather than building twice). ``warm`` lets a job or a console
-save pay it instead.
+Only a process's very first request for a workspace builds while it waits (the other
+requests of that workspace wait on its lock rather than building twice); ``warm`` lets a
+start-up or a job pay that instead. Later rebuilds run in a background thread while the
+requests go on with the previous brain — about 15 s at 10,000 entries on the 2-core machine,
+far beyond WeChat's 5-second reply deadline — so answers follow a change within seconds
+rather than at once. Tests rebuild in the request (``AUTOREPLY_REBUILD_IN_BACKGROUND``).
 """
 
+import logging
 import re
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from django.conf import settings
+from django.db import connection
 from django.db.models import Q
 from django.utils import timezone
 
@@ -71,7 +77,10 @@ class Brain:
         )
 
 
+logger = logging.getLogger(__name__)
+
 _brains: dict[int, Brain] = {}
+_rebuilding: set[int] = set()  # workspaces whose background rebuild is under way
 _channel_kinds: dict[int, str] = {}  # a channel's kind never changes: one look-up per process
 _locks: dict[int, threading.Lock] = {}
 _locks_guard = threading.Lock()
@@ -84,12 +93,50 @@ def brain_for(settings_row: AutoReplySettings) -> Brain:
     brain = _brains.get(workspace_id)
     if brain is not None and not brain.stale(revision=settings_row.kb_revision, now=now):
         return brain
+    if brain is not None and getattr(settings, "AUTOREPLY_REBUILD_IN_BACKGROUND", True):
+        _rebuild_in_background(workspace_id)
+        return brain
     with _lock(workspace_id):
         brain = _brains.get(workspace_id)
         if brain is None or brain.stale(revision=settings_row.kb_revision, now=now):
             brain = build(workspace_id=workspace_id, revision=settings_row.kb_revision, now=now)
             _brains[workspace_id] = brain
     return brain
+
+
+def warm(settings_row: AutoReplySettings) -> Brain:
+    """Build the workspace's brain now if this process has none (a server's start-up)."""
+    return brain_for(settings_row)
+
+
+def _rebuild_in_background(workspace_id: int) -> None:
+    with _locks_guard:
+        if workspace_id in _rebuilding:
+            return
+        _rebuilding.add(workspace_id)
+    threading.Thread(
+        target=_rebuild, args=(workspace_id,), name=f"autoreply-rebuild-{workspace_id}", daemon=True
+    ).start()
+
+
+def _rebuild(workspace_id: int) -> None:
+    try:
+        # The revision is read before the rows: a change in between labels the new brain with
+        # an older revision, so it is simply rebuilt once more — never the reverse.
+        revision = (
+            AutoReplySettings.objects.filter(workspace_id=workspace_id)
+            .values_list("kb_revision", flat=True)
+            .first()
+        )
+        _brains[workspace_id] = build(
+            workspace_id=workspace_id, revision=revision or 0, now=timezone.now()
+        )
+    except Exception:
+        logger.exception("auto-reply could not rebuild the matcher of workspace %s", workspace_id)
+    finally:
+        connection.close()  # this thread's own connection
+        with _locks_guard:
+            _rebuilding.discard(workspace_id)
 
 
 def forget(workspace_id: int | None = None) -> None:
