@@ -14,6 +14,7 @@ from xiaonuo.desk import services as desk_services
 from xiaonuo.desk.search import services as search_services
 from xiaonuo.desk.surveys import services as surveys_services
 from xiaonuo.events import services as events_services
+from xiaonuo.feedback import services as feedback_services
 from xiaonuo.feedback import tasks as feedback_tasks
 
 LISTENERS: dict[str, list[Callable[..., Any]]] = {
@@ -24,6 +25,7 @@ LISTENERS: dict[str, list[Callable[..., Any]]] = {
         desk_services.move_desk_to_survivor,
         channels_widget.move_visitors_to_survivor,
         surveys_services.move_surveys_to_survivor,
+        feedback_services.move_feedback_to_survivor,
     ],
     # A privacy erasure removes the person's behaviour too, not only the profile, and every
     # message they exchanged with the desk.
@@ -31,6 +33,7 @@ LISTENERS: dict[str, list[Callable[..., Any]]] = {
         events_services.erase_customer_events,
         desk_services.erase_customer_desk_data,
         channels_widget.erase_customer_visitors,
+        feedback_services.erase_customer_feedback,
     ],
     # A new message is searchable as soon as it is stored (the catch-up job covers a lost one).
     # It is enriched (sentiment, aspects, complaint rule) by a background job, not in the request.

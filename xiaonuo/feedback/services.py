@@ -24,10 +24,13 @@ from xiaonuo.feedback import presets
 from xiaonuo.feedback.exceptions import FeedbackError
 from xiaonuo.feedback.models import (
     ColumnMapping,
+    Enrichment,
     FeedbackSettings,
+    Mention,
     Platform,
     ReplyStatus,
     Review,
+    SourceKind,
 )
 from xiaonuo.lib.errors import ServiceError
 
@@ -525,3 +528,43 @@ def update_settings(
     found.alert_mad_k = alert_mad_k
     found.save()
     return found
+
+
+# --- Reactions to customer merges and erasures (xiaonuo/listeners.py) -------------------------
+
+
+def move_feedback_to_survivor(*, workspace_id: int, survivor_id: int, merged_id: int) -> None:
+    """A customer merge (same transaction): the merged person's reviews and enriched texts
+    belong to the survivor."""
+    Review.objects.filter(workspace_id=workspace_id, customer_id=merged_id).update(
+        customer_id=survivor_id
+    )
+    Enrichment.objects.filter(workspace_id=workspace_id, customer_id=merged_id).update(
+        customer_id=survivor_id
+    )
+
+
+def erase_customer_feedback(*, workspace_id: int, customer_id: int) -> None:
+    """A privacy erasure: the person's reviews (their words, linked to them) and what was derived
+    from their messages and survey comments (sentiment, keywords, aspect mentions)."""
+    with transaction.atomic():
+        reviews = list(
+            Review.objects.filter(workspace_id=workspace_id, customer_id=customer_id).values_list(
+                "pk", flat=True
+            )
+        )
+        texts = list(
+            Enrichment.objects.filter(
+                workspace_id=workspace_id, customer_id=customer_id
+            ).values_list("source_kind", "source_id")
+        )
+        for start in range(0, len(reviews), 500):
+            chunk = reviews[start : start + 500]
+            Mention.objects.filter(source_kind=SourceKind.REVIEW, source_id__in=chunk).delete()
+            Review.objects.filter(pk__in=chunk).delete()
+        for kind in (SourceKind.MESSAGE, SourceKind.SURVEY):
+            ids = [source_id for k, source_id in texts if k == kind]
+            for start in range(0, len(ids), 500):
+                chunk = ids[start : start + 500]
+                Mention.objects.filter(source_kind=kind, source_id__in=chunk).delete()
+        Enrichment.objects.filter(workspace_id=workspace_id, customer_id=customer_id).delete()

@@ -127,3 +127,52 @@ def test_a_survey_comment_is_enriched(cast, django_capture_on_commit_callbacks):
     found = Enrichment.objects.get(source_kind=SourceKind.SURVEY)
     assert found.customer_id == customer.pk and found.sentiment == "negative"
     assert enrichment.catch_up(since=timezone.now() - timedelta(days=1)) == 0
+
+
+def test_a_merge_moves_reviews_and_enrichments_to_the_survivor(cast):
+    from xiaonuo.accounts.services import Actor
+    from xiaonuo.customers import services as customers_services
+
+    survivor = make_customer(workspace=cast.shop, phone="13500135000")
+    merged = make_customer(workspace=cast.shop, phone="13500135001")
+    [review_id] = add_reviews(cast.shop, [{"text": SERVICE_BAD, "author_handle": "13500135001"}])
+    Enrichment.objects.create(
+        workspace=cast.shop,
+        source_kind=SourceKind.SURVEY,
+        source_id=999,
+        customer_id=merged.pk,
+        occurred_at=timezone.now(),
+        sentiment="negative",
+        score=0.1,
+        enriched_at=timezone.now(),
+    )
+    customers_services.merge_customers(
+        workspace=cast.shop,
+        survivor_id=survivor.pk,
+        merged_id=merged.pk,
+        actor=Actor(user=cast.owner),
+    )
+    assert Review.objects.get(pk=review_id).customer_id == survivor.pk
+    assert Enrichment.objects.get(source_id=999).customer_id == survivor.pk
+
+
+def test_an_erasure_removes_the_persons_reviews_and_what_was_derived(
+    cast, django_capture_on_commit_callbacks
+):
+    from xiaonuo.accounts.services import Actor
+    from xiaonuo.customers import services as customers_services
+
+    customer = make_customer(workspace=cast.shop, phone="13400134000")
+    add_reviews(cast.shop, [{"text": SERVICE_BAD, "author_handle": "13400134000"}])
+    other = add_reviews(cast.shop, [{"text": SERVICE_BAD, "author_name": "路人"}])
+    with django_capture_on_commit_callbacks(execute=True):
+        receive(workspace=cast.shop, text="奶茶太难喝了", identities={"phone": "13400134000"})
+    assert Enrichment.objects.filter(customer_id=customer.pk).exists()
+    customers_services.erase_customer(
+        workspace=cast.shop, customer_id=customer.pk, actor=Actor(user=cast.owner)
+    )
+    assert list(Review.objects.values_list("pk", flat=True)) == other
+    assert not Enrichment.objects.exists()
+    assert set(Mention.objects.values_list("source_kind", "source_id")) == {
+        (SourceKind.REVIEW, other[0])
+    }

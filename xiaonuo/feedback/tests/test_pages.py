@@ -191,3 +191,21 @@ def test_alert_check_command(cast, capsys):
     call_command("feedback", "check-alerts", "--workspace", "chayu")
     assert "0 alert(s) raised" in capsys.readouterr().out
     assert alerts.WEBHOOK_EVENT == "feedback.alert"
+
+
+def test_settings_and_mappings_are_per_workspace(cast):
+    signed_in(cast.owner).post(
+        "/feedback/mappings/",
+        {"name": "茶语专用", "platform": "other", "col_text": "留言", "col_reviewed_at": "时间"},
+    )
+    signed_in(cast.owner).post(
+        "/feedback/settings/",
+        {"auto_complaint": "on", "alert_min_count": 9, "alert_mad_k": 4},
+    )
+    other = signed_in(cast.other_owner)
+    assert "茶语专用" not in other.get("/feedback/import/").content.decode()
+    body = other.get("/feedback/settings/").content.decode()
+    assert 'value="9"' not in body and 'value="5"' in body
+    assert not FeedbackSettings.objects.filter(
+        workspace=cast.other_shop, auto_complaint=True
+    ).exists()
