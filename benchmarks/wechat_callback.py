@@ -99,7 +99,7 @@ def build_requests(spec: dict) -> list[dict]:
             original = rng.choice(originals[-200:])
             requests.append({**original, "due": due, "retry": True})
             continue
-        openid = f"oBench{rng.randrange(spec['openids']):06d}"
+        openid = f"{spec.get('openid_prefix', 'oBench')}{rng.randrange(spec['openids']):06d}"
         answerable = rng.random() < spec["answerable_share"]
         text = rng.choice(ANSWERABLE if answerable else UNANSWERABLE)
         msg_id = str(spec.get("msg_base", 7_000_000_000_000_000) + i)
@@ -257,7 +257,8 @@ def warm_up(port: int, path: str, workers: int) -> None:
         "retry_share": 0,
         "mode": "plain",
         "path": path,
-        "msg_base": 6_000_000_000_000_000,  # apart from the measured run's ids
+        "msg_base": 6_000_000_000_000_000,  # apart from the measured run's ids and people
+        "openid_prefix": "oWarmUp",
     }
     for request in build_requests(spec):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
@@ -280,7 +281,7 @@ def check(channel_pk: int, results: list[dict], fake) -> dict:
     duplicates = inbound.values("external_id").annotate(n=Count("id")).filter(n__gt=1).count()
     passive_per_id: dict[str, int] = {}
     for r in results:
-        if r["answer"] == "reply":
+        if r["answer"] == "reply" and r["status"] == 200:
             passive_per_id[r["msg_id"]] = passive_per_id.get(r["msg_id"], 0) + 1
     logs = ReplyLog.objects.filter(message__in=inbound)
     replies = logs.filter(reply__isnull=False)
@@ -300,7 +301,7 @@ def check(channel_pk: int, results: list[dict], fake) -> dict:
     }
 
 
-def main() -> None:
+def _options() -> argparse.Namespace:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--rate", type=float, default=200, help="messages per second")
@@ -310,9 +311,21 @@ def main() -> None:
     parser.add_argument("--answerable-share", type=float, default=0.7)
     parser.add_argument("--retry-share", type=float, default=0.05)
     parser.add_argument("--mode", choices=("plain", "safe"), default="safe")
+    parser.add_argument(
+        "--copies-seconds", type=float, default=5, help="then only retries, for the channel's path"
+    )
     parser.add_argument("--no-write", action="store_true", help="do not touch docs/benchmarks.md")
+    parser.add_argument(
+        "--log",
+        default="/tmp/wechat_callback_serve.log",  # noqa: S108 - a log, documented
+        help="the server's stderr, kept",
+    )
     parser.add_argument("--load", help=argparse.SUPPRESS)  # internal: run as the load process
-    options = parser.parse_args()
+    return parser.parse_args()
+
+
+def main() -> None:
+    options = _options()
     if options.load:
         run_load(options.load)
         return
@@ -335,7 +348,7 @@ def main() -> None:
         env["XIAONUO_WECHAT_API_BASE"] = fake.base_url
         path, channel_pk = prepare(env)
         port = free_port()
-        log = Path(data_dir) / "serve.log"
+        log = Path(options.log)
         server = subprocess.Popen(  # noqa: S603
             [
                 PYTHON,
@@ -359,23 +372,7 @@ def main() -> None:
             fake.sent.clear()
             spec_file = Path(data_dir) / "spec.json"
             out_file = Path(data_dir) / "results.json"
-            spec_file.write_text(
-                json.dumps(
-                    {
-                        "seed": 4,
-                        "port": port,
-                        "path": path,
-                        "rate": options.rate,
-                        "seconds": options.seconds,
-                        "clients": options.clients,
-                        "openids": options.openids,
-                        "answerable_share": options.answerable_share,
-                        "retry_share": options.retry_share,
-                        "mode": options.mode,
-                        "out": str(out_file),
-                    }
-                )
-            )
+            spec_file.write_text(json.dumps(_load_spec(options, port, path, out_file)))
             print(
                 f"load: {options.rate:g}/s for {options.seconds:g} s, {options.mode} mode, "
                 f"{options.workers} web workers",
@@ -386,16 +383,61 @@ def main() -> None:
             )
             time.sleep(5)  # late answers: the worker pushes them within a second or two
             outcome = json.loads(out_file.read_text())
+            copies = _copies_phase(options, port, path, Path(data_dir))
         finally:
             server.send_signal(signal.SIGTERM)
             with contextlib.suppress(subprocess.TimeoutExpired):
                 server.wait(40)
             fake_server.shutdown()
         results = outcome["results"]
-        report = summarise(options, outcome, check(channel_pk, results, fake))
+        report = summarise(options, outcome, check(channel_pk, results, fake)) + copies
         print(report)
         if not options.no_write:
             write_section("WeChat callback under load (issue 4)", report)
+
+
+def _copies_phase(options: argparse.Namespace, port: int, path: str, data_dir: Path) -> str:
+    """The channel's own path: one message, then only WeChat's copies of it (signature, decrypt,
+    parse, the de-duplication insert refused, ``success``) at the same rate, for a few seconds."""
+    if not options.copies_seconds:
+        return ""
+    out_file = data_dir / "copies.json"
+    spec = {
+        **_load_spec(options, port, path, out_file),
+        "seconds": options.copies_seconds,
+        "retry_share": 1.0,
+        "msg_base": 5_000_000_000_000_000,
+        "openid_prefix": "oCopy",
+    }
+    spec_file = data_dir / "copies-spec.json"
+    spec_file.write_text(json.dumps(spec))
+    subprocess.run([PYTHON, __file__, "--load", str(spec_file)], check=True, cwd=ROOT)  # noqa: S603
+    outcome = json.loads(out_file.read_text())
+    copies = [r for r in outcome["results"] if r["retry"] and r["status"] == 200]
+    latency = [r["latency_ms"] for r in copies]
+    return (
+        f"\n\nThe channel's own path (then {len(outcome['results'])} requests in "
+        f"{outcome['elapsed']:.1f} s, all copies of one message, so auto-reply and the desk are "
+        f"not involved: signature, decryption, XML, the refused de-duplication insert, "
+        f"`success`): p50 {percentile(latency, 0.5):.1f} ms, p99 {percentile(latency, 0.99):.1f} ms, "
+        f"{sum(1 for r in copies if r['answer'] == 'success')} of {len(copies)} answered `success`."
+    )
+
+
+def _load_spec(options: argparse.Namespace, port: int, path: str, out_file: Path) -> dict:
+    return {
+        "seed": 4,
+        "port": port,
+        "path": path,
+        "rate": options.rate,
+        "seconds": options.seconds,
+        "clients": options.clients,
+        "openids": options.openids,
+        "answerable_share": options.answerable_share,
+        "retry_share": options.retry_share,
+        "mode": options.mode,
+        "out": str(out_file),
+    }
 
 
 def _wait_for(port: int) -> None:
@@ -407,6 +449,15 @@ def _wait_for(port: int) -> None:
             return
         time.sleep(0.2)
     raise SystemExit("the server did not start")
+
+
+def _statuses(results: list[dict]) -> str:
+    counts: dict[str, int] = {}
+    for r in results:
+        if r["status"] != 200:
+            key = str(r["status"] or r["answer"])
+            counts[key] = counts.get(key, 0) + 1
+    return ", ".join(f"{k}: {v}" for k, v in sorted(counts.items())) or "none"
 
 
 def summarise(options: argparse.Namespace, outcome: dict, checks: dict) -> str:
@@ -429,7 +480,7 @@ def summarise(options: argparse.Namespace, outcome: dict, checks: dict) -> str:
         f"| latency p99 (send → answer) | {percentile(latency, 0.99):.1f} ms |",
         f"| latency p99 from when the request was due | {percentile(from_due, 0.99):.1f} ms |",
         f"| slowest | {max(latency, default=float('nan')):.0f} ms |",
-        f"| HTTP errors / refused | {errors} |",
+        f"| HTTP errors / refused | {errors} ({_statuses(results)}) |",
         f"| distinct messages sent / stored / stored twice | {checks['distinct_sent']} / "
         f"{checks['stored']} / {checks['duplicates']} |",
         f"| passive answers / answered twice | {checks['passive_replies']} / "
