@@ -17,7 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import cast
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Field
+from django.db.models import Count, Field
 from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
@@ -38,6 +38,7 @@ from xiaonuo.feedback.models import (
     Enrichment,
     FeedbackSettings,
     Mention,
+    MentionCount,
     Review,
     SourceKind,
 )
@@ -104,6 +105,41 @@ def _mentions(
     ]
 
 
+def refresh_counts(*, workspace_id: int, months: Iterable[date]) -> None:
+    """Rebuild the quadrant's rollup of these months from the mentions. The workspace's
+    settings row is locked meanwhile, so two jobs never rebuild the same month at once."""
+    months = sorted(set(months))
+    if not months:
+        return
+    with transaction.atomic():
+        FeedbackSettings.objects.get_or_create(workspace_id=workspace_id)
+        FeedbackSettings.objects.select_for_update().filter(workspace_id=workspace_id).first()
+        MentionCount.objects.filter(workspace_id=workspace_id, month__in=months).delete()
+        rows = (
+            Mention.objects.filter(
+                workspace_id=workspace_id, month__in=months, axis__in=[Axis.PRODUCT, Axis.SERVICE]
+            )
+            .values("source_kind", "month", "store", "product", "axis", "polarity")
+            .annotate(n=Count("id"))
+        )
+        MentionCount.objects.bulk_create(
+            (
+                MentionCount(
+                    workspace_id=workspace_id,
+                    source_kind=row["source_kind"],
+                    month=row["month"],
+                    store=row["store"],
+                    product=row["product"],
+                    axis=row["axis"],
+                    polarity=row["polarity"],
+                    count=row["n"],
+                )
+                for row in rows.iterator()
+            ),
+            batch_size=BATCH,
+        )
+
+
 def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
     ids = sorted(set(ids))
     for start in range(0, len(ids), BATCH):
@@ -156,6 +192,7 @@ def _enrich_review_group(workspace_id: int, reviews: list[Review]) -> int:
             source_kind=SourceKind.REVIEW, source_id__in=[r.pk for r in reviews]
         ).delete()
         Mention.objects.bulk_create(mentions, batch_size=BATCH)
+    refresh_counts(workspace_id=workspace_id, months={m.month for m in mentions})
     rule = _rule(workspace_id)
     if rule is not None:
         for review, found in zip(reviews, results, strict=True):
@@ -308,6 +345,9 @@ def _store_enrichments(kind: str, rows: list[Row]) -> int:
             Mention.objects.bulk_create(
                 [m for m in mentions if m.source_id in fresh], batch_size=BATCH
             )
+        refresh_counts(
+            workspace_id=workspace_id, months={m.month for m in mentions if m.source_id in fresh}
+        )
         done += len(fresh)
         rule = _rule(workspace_id)
         if rule is not None:

@@ -5,6 +5,7 @@
 - ``Enrichment``: what the nlp app found in any other inbound text (a customer's message, a
   survey comment), keyed by (source kind, source id), so the desk's tables stay untouched.
 - ``Mention``: one aspect mention of any source, flattened for the quadrant's GROUP BY.
+- ``MentionCount``: the quadrant's monthly rollup of ``Mention``.
 - ``ColumnMapping``: a workspace's saved mapping of an export's headers to review fields.
 - ``FeedbackSettings``: the workspace's automatic-complaint rule and alert thresholds.
 - ``AutoComplaint``: the complaint a rule opened for a text (one per text: jobs re-run safely).
@@ -144,6 +145,39 @@ class Mention(models.Model):
         indexes = [
             models.Index(fields=["workspace", "axis", "month"], name="mention_axis_month"),
             models.Index(fields=["source_kind", "source_id"], name="mention_source"),
+        ]
+
+
+class MentionCount(models.Model):
+    """The quadrant's rollup: mentions per month, store, product, axis and polarity. Rebuilt
+    for the months an enrichment job touched (from ``Mention``), so that the page reads a few
+    thousand rows however many reviews there are."""
+
+    workspace = models.ForeignKey(
+        Workspace, on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    source_kind = models.CharField(max_length=10, choices=SourceKind.choices)
+    month = models.DateField()
+    store = models.CharField(max_length=100, blank=True)
+    product = models.CharField(max_length=200, blank=True)
+    axis = models.CharField(max_length=10, choices=Axis.choices)
+    polarity = models.CharField(max_length=10, choices=Sentiment.choices)
+    count = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=[
+                    "workspace",
+                    "month",
+                    "source_kind",
+                    "store",
+                    "product",
+                    "axis",
+                    "polarity",
+                ],
+                name="mention_count_unique",
+            ),
         ]
 
 

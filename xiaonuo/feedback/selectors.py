@@ -4,7 +4,7 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.feedback.models import (
@@ -13,6 +13,7 @@ from xiaonuo.feedback.models import (
     Axis,
     ColumnMapping,
     Mention,
+    MentionCount,
     Review,
     SourceKind,
 )
@@ -189,13 +190,30 @@ def _add(points: dict[str, Point], label: str, axis: str, polarity: str, n: int)
     setattr(score, polarity, getattr(score, polarity) + n)
 
 
+def _counts(workspace: Workspace, filters: QuadrantFilters) -> QuerySet[MentionCount]:
+    qs = MentionCount.objects.filter(workspace=workspace, source_kind__in=filters.sources)
+    if filters.store:
+        qs = qs.filter(store=filters.store)
+    if filters.product:
+        qs = qs.filter(product=filters.product)
+    if filters.start:
+        qs = qs.filter(month__gte=filters.start.replace(day=1))
+    if filters.end:
+        qs = qs.filter(month__lte=filters.end.replace(day=1))
+    return qs
+
+
 def get_quadrant(*, workspace: Workspace, filters: QuadrantFilters) -> Quadrant:
-    qs = _mentions(workspace, filters)
+    """From the monthly rollup (``MentionCount``); the keyword drivers from recent mentions."""
     overall: dict[str, Point] = {}
     months: dict[str, Point] = {}
     stores: dict[str, Point] = {}
     products: dict[str, Point] = {}
-    rows = qs.values("month", "store", "product", "axis", "polarity").annotate(n=Count("id"))
+    rows = (
+        _counts(workspace, filters)
+        .values("month", "store", "product", "axis", "polarity")
+        .annotate(n=Sum("count"))
+    )
     for row in rows:
         axis, polarity, n = row["axis"], row["polarity"], row["n"]
         _add(overall, "", axis, polarity, n)
@@ -211,7 +229,7 @@ def get_quadrant(*, workspace: Workspace, filters: QuadrantFilters) -> Quadrant:
         products=sorted(
             products.values(), key=lambda p: -(p.product.mentions + p.service.mentions)
         ),
-        drivers=_drivers(qs),
+        drivers=_drivers(_mentions(workspace, filters)),
     )
 
 

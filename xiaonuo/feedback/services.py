@@ -20,7 +20,7 @@ from xiaonuo.customers import importing as customers_importing
 from xiaonuo.customers import selectors as customers_selectors
 from xiaonuo.customers.models import IdentityKind
 from xiaonuo.desk import selectors as desk_selectors
-from xiaonuo.feedback import presets
+from xiaonuo.feedback import enrichment, presets
 from xiaonuo.feedback.exceptions import FeedbackError
 from xiaonuo.feedback.models import (
     ColumnMapping,
@@ -558,13 +558,20 @@ def erase_customer_feedback(*, workspace_id: int, customer_id: int) -> None:
                 workspace_id=workspace_id, customer_id=customer_id
             ).values_list("source_kind", "source_id")
         )
+        months: set[date] = set()
         for start in range(0, len(reviews), 500):
             chunk = reviews[start : start + 500]
-            Mention.objects.filter(source_kind=SourceKind.REVIEW, source_id__in=chunk).delete()
+            mentions = Mention.objects.filter(source_kind=SourceKind.REVIEW, source_id__in=chunk)
+            months.update(mentions.values_list("month", flat=True))
+            mentions.delete()
             Review.objects.filter(pk__in=chunk).delete()
         for kind in (SourceKind.MESSAGE, SourceKind.SURVEY):
             ids = [source_id for k, source_id in texts if k == kind]
             for start in range(0, len(ids), 500):
-                chunk = ids[start : start + 500]
-                Mention.objects.filter(source_kind=kind, source_id__in=chunk).delete()
+                mentions = Mention.objects.filter(
+                    source_kind=kind, source_id__in=ids[start : start + 500]
+                )
+                months.update(mentions.values_list("month", flat=True))
+                mentions.delete()
         Enrichment.objects.filter(workspace_id=workspace_id, customer_id=customer_id).delete()
+        enrichment.refresh_counts(workspace_id=workspace_id, months=months)

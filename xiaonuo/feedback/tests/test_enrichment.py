@@ -176,3 +176,9 @@ def test_an_erasure_removes_the_persons_reviews_and_what_was_derived(
     assert set(Mention.objects.values_list("source_kind", "source_id")) == {
         (SourceKind.REVIEW, other[0])
     }
+    # The quadrant's rollup forgets them too.
+    from xiaonuo.feedback.selectors import QuadrantFilters, get_quadrant
+
+    sources = (SourceKind.REVIEW, SourceKind.MESSAGE)
+    found = get_quadrant(workspace=cast.shop, filters=QuadrantFilters(sources=sources))
+    assert found.overall.service.negative == 1 and found.overall.product.mentions == 0
