@@ -91,7 +91,7 @@ def respond(*, workspace: Workspace, inbound: InboundMessage) -> BotAnswer | Non
     """
     settings_row = _settings(workspace)
     active = settings_row.enabled and _kind_of(inbound.channel_id) in settings_row.channel_kinds
-    thought = _think(settings_row, inbound.text.strip()) if active else None
+    thought = _think(settings_row, (inbound.text or "").strip()) if active else None
     with transaction.atomic():
         received = desk_services.receive_message(workspace=workspace, inbound=inbound)
         if received.duplicate or thought is None:
