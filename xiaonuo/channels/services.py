@@ -221,8 +221,12 @@ def record_wechat_delivery(*, channel: Channel, key: str) -> bool:
     """True the first time WeChat delivers ``key`` to ``channel``; False for every copy.
 
     One INSERT against a unique constraint: atomic across threads and processes on SQLite and
-    PostgreSQL alike, with no read-then-write race.
+    PostgreSQL alike, with no read-then-write race. A copy that arrives after the first was
+    recorded (WeChat's retries, seconds later) is recognised by a read first, which on SQLite
+    does not wait for the database's one write lock; the INSERT still decides a tie.
     """
+    if WeChatDelivery.objects.filter(channel=channel, key=key).exists():
+        return False
     try:
         with transaction.atomic():
             WeChatDelivery.objects.create(channel=channel, key=key, received_at=timezone.now())
