@@ -45,6 +45,7 @@ from xiaonuo.autoreply.forms import (
 )
 from xiaonuo.autoreply.matching import DEFAULT_THRESHOLD
 from xiaonuo.autoreply.models import (
+    QUESTION_MAX_CHARS,
     AnswerKind,
     FaqEntry,
     HandOffReason,
@@ -252,7 +253,11 @@ def _render_entry(
 @workspace_required(Perm.MANAGE_AUTOREPLY)
 def entry_new(request: ConsoleRequest) -> HttpResponse:
     if request.method != "POST":
-        return _render_entry(request, form=EntryForm(initial={"enabled": True}))
+        # The test box links here with the question the bot could not answer.
+        question = request.GET.get("question", "")[:QUESTION_MAX_CHARS]
+        return _render_entry(
+            request, form=EntryForm(initial={"enabled": True, "question": question})
+        )
     form = EntryForm(request.POST)
     if not form.is_valid():
         return _render_entry(request, form=form, status=422)

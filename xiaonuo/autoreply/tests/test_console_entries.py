@@ -93,6 +93,11 @@ def test_a_link_answer_needs_its_url_and_the_form_comes_back_with_the_reason(cas
     assert not FaqEntry.objects.exists()
 
 
+def test_a_new_entry_can_start_from_a_question_the_bot_could_not_answer(cast):
+    page = signed_in(cast.operator).get("/autoreply/entries/new/?question=吸管是纸的吗")
+    assert 'value="吸管是纸的吗"' in page.content.decode()
+
+
 def test_the_same_standard_question_twice_is_refused_plainly(cast):
     client = signed_in(cast.owner)
     client.post("/autoreply/entries/new/", entry_form())
