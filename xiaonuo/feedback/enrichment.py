@@ -11,13 +11,13 @@ complaint through the desk's complaint service, once per text (``AutoComplaint``
 """
 
 import logging
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import cast
 
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Field
+from django.db.models import Field
 from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
@@ -105,39 +105,57 @@ def _mentions(
     ]
 
 
-def refresh_counts(*, workspace_id: int, months: Iterable[date]) -> None:
-    """Rebuild the quadrant's rollup of these months from the mentions. The workspace's
-    settings row is locked meanwhile, so two jobs never rebuild the same month at once."""
-    months = sorted(set(months))
-    if not months:
+CountKey = tuple[
+    str, date, str, str, str, str
+]  # source kind, month, store, product, axis, polarity
+
+
+def add_counts(*, workspace_id: int, mentions: Iterable[Mention], sign: int = 1) -> None:
+    """Add (``sign=1``) or take away (``-1``) these mentions in the quadrant's rollup. The
+    workspace's settings row is locked meanwhile, so concurrent jobs add up correctly."""
+    deltas: Counter[CountKey] = Counter(
+        (m.source_kind, m.month, m.store, m.product, m.axis, m.polarity)
+        for m in mentions
+        if m.axis in (Axis.PRODUCT, Axis.SERVICE)
+    )
+    if not deltas:
         return
     with transaction.atomic():
         FeedbackSettings.objects.get_or_create(workspace_id=workspace_id)
         FeedbackSettings.objects.select_for_update().filter(workspace_id=workspace_id).first()
-        MentionCount.objects.filter(workspace_id=workspace_id, month__in=months).delete()
-        rows = (
-            Mention.objects.filter(
-                workspace_id=workspace_id, month__in=months, axis__in=[Axis.PRODUCT, Axis.SERVICE]
+        existing = {
+            (c.source_kind, c.month, c.store, c.product, c.axis, c.polarity): c
+            for c in MentionCount.objects.filter(
+                workspace_id=workspace_id, month__in={key[1] for key in deltas}
             )
-            .values("source_kind", "month", "store", "product", "axis", "polarity")
-            .annotate(n=Count("id"))
-        )
-        MentionCount.objects.bulk_create(
-            (
-                MentionCount(
-                    workspace_id=workspace_id,
-                    source_kind=row["source_kind"],
-                    month=row["month"],
-                    store=row["store"],
-                    product=row["product"],
-                    axis=row["axis"],
-                    polarity=row["polarity"],
-                    count=row["n"],
+        }
+        changed, created = [], []
+        for key, n in deltas.items():
+            if key in existing:
+                existing[key].count = max(0, existing[key].count + sign * n)
+                changed.append(existing[key])
+            elif sign > 0:
+                kind, month, store, product, axis, polarity = key
+                created.append(
+                    MentionCount(
+                        workspace_id=workspace_id,
+                        source_kind=kind,
+                        month=month,
+                        store=store,
+                        product=product,
+                        axis=axis,
+                        polarity=polarity,
+                        count=n,
+                    )
                 )
-                for row in rows.iterator()
-            ),
-            batch_size=BATCH,
-        )
+        table = connection.ops.quote_name(MentionCount._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.executemany(
+                f"UPDATE {table} SET {connection.ops.quote_name('count')} = %s WHERE id = %s",  # noqa: S608
+                [[c.count, c.pk] for c in changed],
+            )
+        MentionCount.objects.bulk_create(created, batch_size=BATCH)
+        MentionCount.objects.filter(pk__in=[c.pk for c in changed if c.count == 0]).delete()
 
 
 def _chunks(ids: Sequence[int]) -> Iterable[list[int]]:
@@ -188,11 +206,13 @@ def _enrich_review_group(workspace_id: int, reviews: list[Review]) -> int:
         )
     with transaction.atomic():
         _save_review_enrichments(reviews)
-        Mention.objects.filter(
+        old = Mention.objects.filter(
             source_kind=SourceKind.REVIEW, source_id__in=[r.pk for r in reviews]
-        ).delete()
+        )
+        add_counts(workspace_id=workspace_id, mentions=list(old), sign=-1)
+        old.delete()
         Mention.objects.bulk_create(mentions, batch_size=BATCH)
-    refresh_counts(workspace_id=workspace_id, months={m.month for m in mentions})
+        add_counts(workspace_id=workspace_id, mentions=mentions)
     rule = _rule(workspace_id)
     if rule is not None:
         for review, found in zip(reviews, results, strict=True):
@@ -342,12 +362,9 @@ def _store_enrichments(kind: str, rows: list[Row]) -> int:
                     enriched_at=now,
                 )
             }
-            Mention.objects.bulk_create(
-                [m for m in mentions if m.source_id in fresh], batch_size=BATCH
-            )
-        refresh_counts(
-            workspace_id=workspace_id, months={m.month for m in mentions if m.source_id in fresh}
-        )
+            stored = [m for m in mentions if m.source_id in fresh]
+            Mention.objects.bulk_create(stored, batch_size=BATCH)
+            add_counts(workspace_id=workspace_id, mentions=stored)
         done += len(fresh)
         rule = _rule(workspace_id)
         if rule is not None:

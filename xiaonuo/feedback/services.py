@@ -558,20 +558,15 @@ def erase_customer_feedback(*, workspace_id: int, customer_id: int) -> None:
                 workspace_id=workspace_id, customer_id=customer_id
             ).values_list("source_kind", "source_id")
         )
-        months: set[date] = set()
-        for start in range(0, len(reviews), 500):
-            chunk = reviews[start : start + 500]
-            mentions = Mention.objects.filter(source_kind=SourceKind.REVIEW, source_id__in=chunk)
-            months.update(mentions.values_list("month", flat=True))
-            mentions.delete()
-            Review.objects.filter(pk__in=chunk).delete()
-        for kind in (SourceKind.MESSAGE, SourceKind.SURVEY):
-            ids = [source_id for k, source_id in texts if k == kind]
+        sources = [(SourceKind.REVIEW, pk) for pk in reviews] + texts
+        for kind in (SourceKind.REVIEW, SourceKind.MESSAGE, SourceKind.SURVEY):
+            ids = [source_id for k, source_id in sources if k == kind]
             for start in range(0, len(ids), 500):
                 mentions = Mention.objects.filter(
                     source_kind=kind, source_id__in=ids[start : start + 500]
                 )
-                months.update(mentions.values_list("month", flat=True))
+                enrichment.add_counts(workspace_id=workspace_id, mentions=list(mentions), sign=-1)
                 mentions.delete()
+        for start in range(0, len(reviews), 500):
+            Review.objects.filter(pk__in=reviews[start : start + 500]).delete()
         Enrichment.objects.filter(workspace_id=workspace_id, customer_id=customer_id).delete()
-        enrichment.refresh_counts(workspace_id=workspace_id, months=months)

@@ -89,3 +89,15 @@ def test_another_workspace_sees_nothing(cast):
     add_reviews(cast.shop, many(PRODUCT_GOOD, 40, when=JAN))
     found = get_quadrant(workspace=cast.other_shop, filters=QuadrantFilters())
     assert found.overall.product.mentions == 0 and found.months == []
+
+
+def test_enriching_again_does_not_count_twice(cast):
+    from xiaonuo.feedback import enrichment
+
+    ids = add_reviews(cast.shop, many(PRODUCT_GOOD, 30, when=JAN) + many(SERVICE_BAD, 30, when=FEB))
+    before = get_quadrant(workspace=cast.shop, filters=QuadrantFilters())
+    enrichment.enrich_reviews(review_ids=ids, force=True)
+    enrichment.enrich_reviews(review_ids=ids)  # nothing left to do
+    after = get_quadrant(workspace=cast.shop, filters=QuadrantFilters())
+    assert after.overall == before.overall
+    assert after.overall.product.positive == 30 and after.overall.service.negative == 30
