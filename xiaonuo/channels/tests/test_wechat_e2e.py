@@ -64,7 +64,7 @@ def test_a_known_question_gets_a_passive_answer_in_every_mode(shop, wechat, fake
 def test_an_unknown_question_reaches_the_inbox_and_the_staff_reply_goes_out_by_the_api(
     cast, shop, wechat, fake_wechat, django_capture_on_commit_callbacks
 ):
-    response = wechat.post(wechat.text_xml("能开增值税专用发票吗", openid=FAN), mode="safe")
+    response = wechat.post(wechat.text_xml("能不能帮我写一首关于月亮的诗", openid=FAN), mode="safe")
 
     assert response.content == b"success"
     ticket = Ticket.objects.get(workspace=shop)
@@ -95,7 +95,7 @@ def test_an_unknown_question_reaches_the_inbox_and_the_staff_reply_goes_out_by_t
 def test_a_staff_reply_after_the_48_hour_window_fails_with_wechats_reason(
     cast, shop, wechat, fake_wechat, django_capture_on_commit_callbacks
 ):
-    wechat.post(wechat.text_xml("能开增值税专用发票吗", openid=FAN))
+    wechat.post(wechat.text_xml("能不能帮我写一首关于月亮的诗", openid=FAN))
     ticket = Ticket.objects.get(workspace=shop)
     fake_wechat.outside_window.add(FAN)
 
