@@ -70,7 +70,14 @@ def test_a_wrong_signature_is_caught_by_wechatpy_too():
 
 
 @pytest.mark.parametrize(
-    "garbage", ["", "not base64!", "QUJD", "A" * 44, ours.encrypt("x", random_prefix=b"0" * 16)[:-8] + "AAAAAAA="]
+    "garbage",
+    [
+        "",
+        "not base64!",
+        "QUJD",
+        "A" * 44,
+        ours.encrypt("x", random_prefix=b"0" * 16)[:-8] + "AAAAAAA=",
+    ],
 )
 def test_garbage_never_decrypts_and_never_crashes(garbage):
     with pytest.raises(crypto.CryptoError):
