@@ -115,9 +115,7 @@ def _followers_ask(*, workspace: Workspace, seed: int, result: AutoreplyDemo) ->
     # own conversation, whatever the simulated desk left open.
     openids = list(
         Identity.objects.filter(workspace=workspace, kind=IdentityKind.OPENID)
-        .exclude(
-            customer_id__in=Conversation.objects.filter(channel=channel).values("customer_id")
-        )
+        .exclude(customer_id__in=Conversation.objects.filter(channel=channel).values("customer_id"))
         .order_by("pk")
         .values_list("value", flat=True)[:200]
     )
