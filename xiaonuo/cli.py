@@ -80,6 +80,9 @@ def serve(args: list[str]) -> int:
             "-",
             "--timeout",
             "120",
+            # Each web process warms up at start (matchers, dictionaries): see gunicorn_conf.
+            "--config",
+            "python:xiaonuo.gunicorn_conf",
         ]
     )
     print(

@@ -7,6 +7,7 @@ from django.db import DatabaseError
 from huey.contrib.djhuey import db_task
 
 from xiaonuo.accounts.models import Workspace
+from xiaonuo.desk.models import AuthorKind, MessageKind
 from xiaonuo.feedback import alerts, enrichment
 from xiaonuo.feedback.models import Review
 
@@ -50,7 +51,15 @@ def check_alerts() -> int:
 # the worker. A queue that cannot take the job now is logged; the catch-up job covers it.
 
 
-def on_message_created(*, message_id: int, **_: object) -> None:
+def on_message_created(
+    *,
+    message_id: int,
+    kind: str | None = None,
+    author_kind: str | None = None,
+    **_: object,
+) -> None:
+    if (kind, author_kind) not in ((None, None), (MessageKind.INBOUND, AuthorKind.CUSTOMER)):
+        return  # only customers' messages are enriched: no job for replies and notes
     try:
         enrich_messages([message_id])
     except DatabaseError:

@@ -51,12 +51,24 @@ def index_messages(*, message_ids: Iterable[int]) -> int:
     return _write(rows)
 
 
-def index_new_message(*, workspace_id: int, message_id: int, **_: object) -> None:
+def index_new_message(
+    *, workspace_id: int, message_id: int, text: str | None = None, **_: object
+) -> None:
     """The reaction to ``desk.message_created`` (dispatched on commit). It runs after the
     message is stored, on the request's path: a failure here (the database busy) is logged and
-    left to the catch-up job rather than turned into an error for someone whose message is in."""
+    left to the catch-up job rather than turned into an error for someone whose message is in.
+
+    With the message's ``text`` (the desk announces it) it is one statement, in autocommit: the
+    insert takes the workspace from the message row and skips one deleted meanwhile, and an
+    index row already there is left alone — no read of the row just written, no transaction
+    of its own (on SQLite each one is a trip through the single write lock)."""
     try:
-        index_messages(message_ids=[message_id])
+        if text is None:
+            index_messages(message_ids=[message_id])
+        elif connection.in_atomic_block:  # a caller's own transaction (tests, scripts)
+            _write([(message_id, text)])
+        else:
+            _insert_one(message_id, " ".join(_terms_of(text)))
     except DatabaseError:
         logger.warning(
             "message %s not indexed now; the catch-up job will", message_id, exc_info=True
@@ -119,6 +131,26 @@ def _write(rows: list[tuple[int, str]]) -> int:
         # on its row. Once more, without it: the statement's SELECT no longer sees it.
         _insert(ids, terms)
     return IndexedMessage.objects.filter(message_id__in=ids).count()
+
+
+def _terms_of(body: str) -> list[str]:
+    return text.index_terms(body)
+
+
+def _insert_one(message_id: int, terms: str) -> None:
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(
+                f"INSERT INTO {_TABLE} (message_id, workspace_id, terms) "  # noqa: S608 - names from the models
+                f"SELECT id, workspace_id, %s FROM {_MESSAGES} WHERE id = %s ON CONFLICT DO NOTHING",
+                [terms, message_id],
+            )
+        else:
+            cursor.execute(
+                f"INSERT OR IGNORE INTO {_TABLE} (message_id, workspace_id, terms) "  # noqa: S608 - names from the models
+                f"SELECT id, workspace_id, %s FROM {_MESSAGES} WHERE id = %s",
+                [terms, message_id],
+            )
 
 
 def _insert(ids: list[int], terms: list[str]) -> None:

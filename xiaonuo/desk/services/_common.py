@@ -15,13 +15,29 @@ from xiaonuo.desk.models import (
     MAX_MESSAGE_CHARS,
     AuthorKind,
     HistoryField,
+    Message,
     Ticket,
     TicketChange,
     TicketStatus,
 )
+from xiaonuo.lib.dispatch import dispatch_on_commit
 from xiaonuo.lib.errors import ServiceError
 
 SYSTEM = Actor()  # Xiaonuo itself: automatic assignment, the auto-close job
+
+
+def announce_created(message: Message) -> None:
+    """``desk.message_created`` once the caller's transaction commits. The payload carries what
+    the reactions need (kind, author, text), so they neither re-read the row just written nor
+    queue work for a message they ignore (enrichment reads customers' messages only)."""
+    dispatch_on_commit(
+        "desk.message_created",
+        workspace_id=message.workspace_id,
+        message_id=message.pk,
+        kind=message.kind,
+        author_kind=message.author_kind,
+        text=message.text,
+    )
 
 
 def clean_text(text: str | None) -> str:

@@ -26,7 +26,6 @@ from xiaonuo.desk.services import _common, assignment
 from xiaonuo.desk.services._common import SYSTEM, clean_text, lock_ticket, record, touch, who
 from xiaonuo.desk.services.messages import _push_on_commit, _reply_thread
 from xiaonuo.desk.services.tickets import enter_status
-from xiaonuo.lib.dispatch import dispatch_on_commit
 
 
 def record_bot_reply(*, workspace: Workspace, ticket_id: int, text: str) -> Message:
@@ -66,7 +65,7 @@ def record_bot_reply(*, workspace: Workspace, ticket_id: int, text: str) -> Mess
         _common.save_ticket(ticket)
         Conversation.objects.filter(pk=thread.pk).update(last_message_at=now)
         notify.message_created(message, ticket=ticket)
-        dispatch_on_commit("desk.message_created", workspace_id=workspace.pk, message_id=message.pk)
+        _common.announce_created(message)
         if old != ticket.status:
             notify.status_changed(ticket, old=old, new=ticket.status)
     return message
@@ -104,7 +103,7 @@ def hand_off_ticket(*, workspace: Workspace, ticket_id: int, note: str, priority
         if priority > old_priority:
             ticket.priority = priority
             record(ticket, field=HistoryField.PRIORITY, old=old_priority, new=priority, by=by)
-        note_id = Message.objects.create(
+        note_message = Message.objects.create(
             workspace=workspace,
             conversation_id=ticket.conversation_id,
             ticket=ticket,
@@ -112,10 +111,10 @@ def hand_off_ticket(*, workspace: Workspace, ticket_id: int, note: str, priority
             author_kind=AuthorKind.SYSTEM,
             text=note,
             created_at=now,
-        ).pk
+        )
         touch(ticket, now=now)
         _common.save_ticket(ticket)
-        dispatch_on_commit("desk.message_created", workspace_id=workspace.pk, message_id=note_id)
+        _common.announce_created(note_message)
         if old_status != ticket.status:
             notify.status_changed(ticket, old=old_status, new=ticket.status)
             if ticket.assignee_id is None:

@@ -38,7 +38,6 @@ from xiaonuo.desk.models import (
 from xiaonuo.desk.services import _common, assignment
 from xiaonuo.desk.services._common import CUSTOMER, clean_text, lock_ticket, record, touch, who
 from xiaonuo.desk.services.tickets import check_transition, enter_status
-from xiaonuo.lib.dispatch import dispatch_on_commit
 from xiaonuo.lib.errors import NotFound, ServiceError
 
 # Which identity names a person best, when a channel gives several: the company's own id first,
@@ -123,7 +122,7 @@ def receive_message(*, workspace: Workspace, inbound: InboundMessage) -> Receive
         Conversation.objects.filter(pk=conversation.pk).update(ticket=ticket, last_message_at=now)
         conversation.ticket, conversation.last_message_at = ticket, now
         notify.message_created(message, ticket=ticket)
-        dispatch_on_commit("desk.message_created", workspace_id=workspace.pk, message_id=message.pk)
+        _common.announce_created(message)
         if old_status != ticket.status:
             notify.status_changed(ticket, old=old_status, new=ticket.status)
     return Received(message=message, conversation=conversation, ticket=ticket, duplicate=False)
@@ -359,7 +358,7 @@ def reply_to_ticket(
         _common.save_ticket(ticket)
         Conversation.objects.filter(pk=thread.pk).update(last_message_at=now)
         notify.message_created(message, ticket=ticket)
-        dispatch_on_commit("desk.message_created", workspace_id=workspace.pk, message_id=message.pk)
+        _common.announce_created(message)
         if new != old:
             notify.status_changed(ticket, old=old, new=new)
             if old == TicketStatus.OPEN:
@@ -436,7 +435,7 @@ def add_note(*, workspace: Workspace, ticket_id: int, text: str, actor: Actor) -
         )
         touch(ticket, now=now)
         _common.save_ticket(ticket)
-        dispatch_on_commit("desk.message_created", workspace_id=workspace.pk, message_id=message.pk)
+        _common.announce_created(message)
     return message
 
 
