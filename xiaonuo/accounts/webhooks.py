@@ -17,7 +17,7 @@ How a delivery travels:
 import json
 import random
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -106,20 +106,29 @@ def publish(*, workspace_id: int, event: str, payload: dict[str, Any]) -> None:
     Call it inside the transaction that makes the change: if that rolls back, nothing is sent.
     ``payload`` must be JSON-serialisable (Django's encoder: datetimes, UUIDs and decimals too).
     """
-    if event not in EVENT_NAMES:
-        raise ValueError(f"Unknown webhook event {event!r}; add it to accounts.webhooks.EVENTS")
-    endpoint_ids = [
-        endpoint_id
-        for endpoint_id, events in WebhookEndpoint.objects.filter(
-            workspace_id=workspace_id, is_enabled=True
-        ).values_list("id", "events")
-        if event in events
-    ]
-    if endpoint_ids:
-        _check_payload_size(payload)
-        _create_deliveries(
-            workspace_id=workspace_id, endpoint_ids=endpoint_ids, event=event, payload=payload
+    publish_all(workspace_id=workspace_id, events=[(event, payload)])
+
+
+def publish_all(*, workspace_id: int, events: Sequence[tuple[str, dict[str, Any]]]) -> None:
+    """``publish`` for several events of one change (a message that also moved its ticket's
+    status), in order, with one look-up of the workspace's endpoints for all of them."""
+    for event, _payload in events:
+        if event not in EVENT_NAMES:
+            raise ValueError(f"Unknown webhook event {event!r}; add it to accounts.webhooks.EVENTS")
+    endpoints = list(
+        WebhookEndpoint.objects.filter(workspace_id=workspace_id, is_enabled=True).values_list(
+            "id", "events"
         )
+    )
+    if not endpoints:
+        return
+    for event, payload in events:
+        endpoint_ids = [endpoint_id for endpoint_id, names in endpoints if event in names]
+        if endpoint_ids:
+            _check_payload_size(payload)
+            _create_deliveries(
+                workspace_id=workspace_id, endpoint_ids=endpoint_ids, event=event, payload=payload
+            )
 
 
 def _check_payload_size(payload: dict[str, Any]) -> None:

@@ -17,16 +17,37 @@ from xiaonuo.accounts import webhooks as accounts_webhooks
 from xiaonuo.desk.models import Message, Ticket
 
 
-def message_created(message: Message, *, ticket: Ticket | None) -> None:
-    accounts_webhooks.publish(
-        workspace_id=message.workspace_id,
-        event="message.created",
-        payload=message_payload(message, ticket=ticket),
-    )
+def message_created(
+    message: Message,
+    *,
+    ticket: Ticket | None,
+    status_from: str | None = None,
+    status_changed: bool = False,
+) -> None:
+    """``message.created``; with ``status_changed``, ``conversation.status_changed`` (from
+    ``status_from`` to the ticket's status) after it — the same change, so the workspace's
+    endpoints are looked up once for both."""
+    events = [("message.created", message_payload(message, ticket=ticket))]
+    if status_changed and ticket is not None:
+        events.append(
+            (
+                "conversation.status_changed",
+                _status_payload(ticket, old=status_from, new=ticket.status),
+            )
+        )
+    accounts_webhooks.publish_all(workspace_id=message.workspace_id, events=events)
 
 
 def status_changed(ticket: Ticket, *, old: str | None, new: str) -> None:
-    payload: dict[str, Any] = {
+    accounts_webhooks.publish(
+        workspace_id=ticket.workspace_id,
+        event="conversation.status_changed",
+        payload=_status_payload(ticket, old=old, new=new),
+    )
+
+
+def _status_payload(ticket: Ticket, *, old: str | None, new: str) -> dict[str, Any]:
+    return {
         "conversation_id": ticket.conversation_id,
         "ticket_id": ticket.pk,
         "customer_id": ticket.customer_id,
@@ -35,9 +56,6 @@ def status_changed(ticket: Ticket, *, old: str | None, new: str) -> None:
         "assignee_id": ticket.assignee_id,
         "merged_into": ticket.merged_into_id,
     }
-    accounts_webhooks.publish(
-        workspace_id=ticket.workspace_id, event="conversation.status_changed", payload=payload
-    )
 
 
 def message_payload(message: Message, *, ticket: Ticket | None) -> dict[str, Any]:

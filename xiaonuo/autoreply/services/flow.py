@@ -248,7 +248,10 @@ def _answer(
 ) -> BotAnswer:
     assert decision.answer is not None
     reply = desk_services.record_bot_reply(
-        workspace=workspace, ticket_id=received.ticket.pk, text=answer_as_text(decision.answer)
+        workspace=workspace,
+        ticket_id=received.ticket.pk,
+        text=answer_as_text(decision.answer),
+        just_received=received,
     )
     _log(received, decision, candidates=_candidates(brain, candidates), reply=reply)
     return bot_answer(decision.answer, message_id=reply.pk)
@@ -269,6 +272,7 @@ def _hand_off(
         ticket_id=received.ticket.pk,
         note=_hand_off_note(decision.reason, suggestions),
         priority=TicketPriority.HIGH if urgent else TicketPriority.NORMAL,
+        just_received=received,
     )
     log = _log(received, decision, candidates=suggestions, reply=None)
     if decision.reason == HandOffReason.LOW_CONFIDENCE:

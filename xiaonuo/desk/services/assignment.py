@@ -15,7 +15,7 @@ Rules (docs/decisions/0006-desk-model.md):
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
@@ -60,13 +60,17 @@ def _lock_settings(*, workspace: Workspace) -> DeskSettings:
 
 def _candidates(*, workspace: Workspace, settings: DeskSettings) -> list[_Candidate]:
     """Online members who may handle conversations and have a free slot."""
-    presences = AgentPresence.objects.filter(
-        workspace=workspace,
-        status=PresenceStatus.ONLINE,
-        user_id__in=Membership.objects.filter(
-            workspace=workspace, role__in=roles_with(Perm.HANDLE_CONVERSATIONS)
-        ).values("user_id"),
+    presences = list(
+        AgentPresence.objects.filter(
+            workspace=workspace,
+            status=PresenceStatus.ONLINE,
+            user_id__in=Membership.objects.filter(
+                workspace=workspace, role__in=roles_with(Perm.HANDLE_CONVERSATIONS)
+            ).values("user_id"),
+        )
     )
+    if not presences:
+        return []  # nobody online: no loads to count
     loads = desk_selectors.open_loads(workspace=workspace)
     found = []
     for p in presences:
@@ -101,12 +105,15 @@ def _give(workspace: Workspace, candidate: _Candidate, now: datetime) -> None:
 def assign_new_ticket(*, workspace: Workspace, ticket: Ticket) -> None:
     """Assign a ticket created in the caller's transaction, if the workspace assigns
     automatically and someone has a free slot; otherwise it waits in the queue."""
-    mode = desk_selectors.get_desk_settings(workspace=workspace).assignment_mode
-    if mode == AssignmentMode.MANUAL:
-        return  # no need to queue behind other assignments for nothing
-    settings = _lock_settings(workspace=workspace)
+    settings = desk_selectors.get_desk_settings(workspace=workspace)
     if settings.assignment_mode == AssignmentMode.MANUAL:
-        return
+        return  # no need to queue behind other assignments for nothing
+    if settings.pk is None or connection.features.has_select_for_update:
+        # The assignment lock. On SQLite the caller's IMMEDIATE transaction already holds the
+        # whole database, so the row just read is current and stays so.
+        settings = _lock_settings(workspace=workspace)
+        if settings.assignment_mode == AssignmentMode.MANUAL:
+            return
     chosen = _pick(settings.assignment_mode, _candidates(workspace=workspace, settings=settings))
     if chosen is None:
         return

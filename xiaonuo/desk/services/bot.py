@@ -24,11 +24,13 @@ from xiaonuo.desk.models import (
 )
 from xiaonuo.desk.services import _common, assignment
 from xiaonuo.desk.services._common import SYSTEM, clean_text, lock_ticket, record, touch, who
-from xiaonuo.desk.services.messages import _push_on_commit, _reply_thread
+from xiaonuo.desk.services.messages import Received, _push_on_commit, _reply_thread
 from xiaonuo.desk.services.tickets import enter_status
 
 
-def record_bot_reply(*, workspace: Workspace, ticket_id: int, text: str) -> Message:
+def record_bot_reply(
+    *, workspace: Workspace, ticket_id: int, text: str, just_received: Received | None = None
+) -> Message:
     """Xiaonuo's answer in the ticket's conversation; the ticket becomes SOLVED.
 
     Solved, not pending: a question the bot answered needs nobody, so it leaves the inbox at
@@ -36,13 +38,21 @@ def record_bot_reply(*, workspace: Workspace, ticket_id: int, text: str) -> Mess
     unanswered for the workspace's auto-close delay, it closes. The message is PENDING on a
     pushing channel (WeChat) until ``settle_bot_reply``; a channel whose clients fetch messages
     (widget, API) has it DELIVERED at once.
+
+    ``just_received``: what ``receive_message`` returned in the caller's still open transaction
+    (auto-reply answers in the transaction that stored the question): its ticket and
+    conversation are already locked and current, so they are not read again.
     """
     text = clean_text(text)
     now = timezone.now()
     with transaction.atomic():
-        ticket = lock_ticket(workspace=workspace, ticket_id=ticket_id)
+        ticket = _locked_ticket(workspace=workspace, ticket_id=ticket_id, received=just_received)
         _common.refuse_if_closed(ticket)
-        thread = _reply_thread(ticket, None)
+        thread = (
+            just_received.conversation
+            if just_received is not None and just_received.ticket is ticket
+            else _reply_thread(ticket, None)
+        )
         push = channels_outbound.requires_push(thread.channel)
         message = Message.objects.create(
             workspace=workspace,
@@ -64,10 +74,10 @@ def record_bot_reply(*, workspace: Workspace, ticket_id: int, text: str) -> Mess
         touch(ticket, now=now)
         _common.save_ticket(ticket)
         Conversation.objects.filter(pk=thread.pk).update(last_message_at=now)
-        notify.message_created(message, ticket=ticket)
+        notify.message_created(
+            message, ticket=ticket, status_from=old, status_changed=old != ticket.status
+        )
         _common.announce_created(message)
-        if old != ticket.status:
-            notify.status_changed(ticket, old=old, new=ticket.status)
     return message
 
 
@@ -86,15 +96,23 @@ def settle_bot_reply(*, workspace: Workspace, message_id: int, delivered_in_repl
             _push_on_commit(message_id)
 
 
-def hand_off_ticket(*, workspace: Workspace, ticket_id: int, note: str, priority: int) -> Ticket:
+def hand_off_ticket(
+    *,
+    workspace: Workspace,
+    ticket_id: int,
+    note: str,
+    priority: int,
+    just_received: Received | None = None,
+) -> Ticket:
     """Auto-reply gives the case to a person: the ticket is OPEN (reopened if the bot had solved
     it), its priority raised to at least ``priority``, and a system note says why. The bot's
-    earlier answers are already in the thread, so the agent sees what the customer was told."""
+    earlier answers are already in the thread, so the agent sees what the customer was told.
+    ``just_received`` as for ``record_bot_reply``."""
     note = clean_text(note)
     now = timezone.now()
     by = who(SYSTEM)
     with transaction.atomic():
-        ticket = lock_ticket(workspace=workspace, ticket_id=ticket_id)
+        ticket = _locked_ticket(workspace=workspace, ticket_id=ticket_id, received=just_received)
         _common.refuse_if_closed(ticket)
         old_status, old_priority = ticket.status, ticket.priority
         if old_status != TicketStatus.OPEN:
@@ -120,3 +138,15 @@ def hand_off_ticket(*, workspace: Workspace, ticket_id: int, note: str, priority
             if ticket.assignee_id is None:
                 assignment.fill_free_capacity_on_commit(workspace_id=workspace.pk)
     return ticket
+
+
+def _locked_ticket(*, workspace: Workspace, ticket_id: int, received: Received | None) -> Ticket:
+    if (
+        received is not None
+        and not received.duplicate
+        and received.ticket.pk == ticket_id
+        and received.ticket.workspace_id == workspace.pk
+        and transaction.get_connection().in_atomic_block
+    ):
+        return received.ticket  # locked by receive_message in this same transaction
+    return lock_ticket(workspace=workspace, ticket_id=ticket_id)

@@ -100,6 +100,7 @@ def receive_message(*, workspace: Workspace, inbound: InboundMessage) -> Receive
             conversation = Conversation.objects.create(
                 workspace=workspace, channel=channel, customer=customer
             )
+        conversation.channel = channel  # its own row: read above, no need to fetch it again
         if inbound.customer_name.strip() and not customer.name:
             customers_services.update_customer(
                 workspace=workspace,
@@ -121,10 +122,13 @@ def receive_message(*, workspace: Workspace, inbound: InboundMessage) -> Receive
         )
         Conversation.objects.filter(pk=conversation.pk).update(ticket=ticket, last_message_at=now)
         conversation.ticket, conversation.last_message_at = ticket, now
-        notify.message_created(message, ticket=ticket)
+        notify.message_created(
+            message,
+            ticket=ticket,
+            status_from=old_status,
+            status_changed=old_status != ticket.status,
+        )
         _common.announce_created(message)
-        if old_status != ticket.status:
-            notify.status_changed(ticket, old=old_status, new=ticket.status)
     return Received(message=message, conversation=conversation, ticket=ticket, duplicate=False)
 
 
