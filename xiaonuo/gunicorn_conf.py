@@ -9,6 +9,7 @@ matcher is being built waits on the engine's per-workspace lock instead of build
 
 import logging
 import threading
+import time
 from typing import Any
 
 logger = logging.getLogger("xiaonuo.warmup")
@@ -23,14 +24,18 @@ def warm_up() -> None:
     workspace with auto-reply enabled. Never fails the worker: a miss only costs the first
     customer the wait it would have had anyway."""
     from django.db import connection
+    from django.urls import get_resolver
 
+    started = time.monotonic()
     try:
+        get_resolver().url_patterns  # noqa: B018 - imports every app's views and API routers
         import xiaonuo.listeners  # noqa: F401 - the reactions' modules, imported once here
         from xiaonuo.autoreply import engine
         from xiaonuo.autoreply.models import AutoReplySettings
 
         for settings_row in AutoReplySettings.objects.filter(enabled=True).order_by("pk"):
             engine.warm(settings_row)
+        logger.info("web process warmed up in %.1f s", time.monotonic() - started)
     except Exception:
         logger.exception("warm-up of the web process failed; the first requests pay for it")
     finally:
