@@ -12,7 +12,7 @@ complaint through the desk's complaint service, once per text (``AutoComplaint``
 
 import logging
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date, datetime, timedelta
 from typing import cast
 
@@ -249,71 +249,53 @@ def _save_review_enrichments(reviews: list[Review]) -> None:
 # --- Messages and survey comments ---------------------------------------------------------------
 
 
+Row = tuple[int, int, str, datetime, int | None]  # id, workspace id, text, when, customer id
+
+
 def enrich_messages(*, message_ids: Sequence[int]) -> int:
     """Enrich customers' inbound messages (others are ignored); returns how many were new."""
-    done = 0
-    for chunk in _chunks(message_ids):
-        already = set(
-            Enrichment.objects.filter(
-                source_kind=SourceKind.MESSAGE, source_id__in=chunk
-            ).values_list("source_id", flat=True)
-        )
-        rows = list(
+    return _enrich_new(
+        SourceKind.MESSAGE,
+        message_ids,
+        lambda ids: (
             Message.objects.filter(
-                pk__in=[i for i in chunk if i not in already],
-                kind=MessageKind.INBOUND,
-                author_kind=AuthorKind.CUSTOMER,
+                pk__in=ids, kind=MessageKind.INBOUND, author_kind=AuthorKind.CUSTOMER
             )
             .exclude(text="")
-            .values("pk", "workspace_id", "text", "created_at", "conversation__customer_id")
-        )
-        done += _store_enrichments(
-            SourceKind.MESSAGE,
-            [
-                (
-                    r["pk"],
-                    r["workspace_id"],
-                    r["text"],
-                    r["created_at"],
-                    r["conversation__customer_id"],
-                )
-                for r in rows
-            ],
-        )
-    return done
+            .values_list("pk", "workspace_id", "text", "created_at", "conversation__customer_id")
+        ),
+    )
 
 
 def enrich_survey_responses(*, response_ids: Sequence[int]) -> int:
     """Enrich survey comments (responses without one are ignored); returns how many were new."""
-    done = 0
-    for chunk in _chunks(response_ids):
-        already = set(
-            Enrichment.objects.filter(
-                source_kind=SourceKind.SURVEY, source_id__in=chunk
-            ).values_list("source_id", flat=True)
-        )
-        rows = list(
-            Response.objects.filter(pk__in=[i for i in chunk if i not in already])
+    return _enrich_new(
+        SourceKind.SURVEY,
+        response_ids,
+        lambda ids: (
+            Response.objects.filter(pk__in=ids)
             .exclude(comment="")
-            .values("pk", "workspace_id", "comment", "created_at", "invitation__customer_id")
+            .values_list("pk", "workspace_id", "comment", "created_at", "invitation__customer_id")
+        ),
+    )
+
+
+def _enrich_new(
+    kind: str,
+    source_ids: Sequence[int],
+    read: Callable[[list[int]], Iterable[Row]],
+) -> int:
+    """Enrich the sources of one kind that have no enrichment yet, a chunk at a time. ``read``
+    gives (id, workspace id, text, created at, customer id) of the given ids that qualify."""
+    done = 0
+    for chunk in _chunks(source_ids):
+        already = set(
+            Enrichment.objects.filter(source_kind=kind, source_id__in=chunk).values_list(
+                "source_id", flat=True
+            )
         )
-        done += _store_enrichments(
-            SourceKind.SURVEY,
-            [
-                (
-                    r["pk"],
-                    r["workspace_id"],
-                    r["comment"],
-                    r["created_at"],
-                    r["invitation__customer_id"],
-                )
-                for r in rows
-            ],
-        )
+        done += _store_enrichments(kind, list(read([i for i in chunk if i not in already])))
     return done
-
-
-Row = tuple[int, int, str, datetime, int | None]  # id, workspace id, text, when, customer id
 
 
 def _store_enrichments(kind: str, rows: list[Row]) -> int:
