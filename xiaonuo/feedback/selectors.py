@@ -3,6 +3,7 @@
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TypeVar
 
 from django.db.models import Count, Q, QuerySet, Sum
 
@@ -173,15 +174,7 @@ def _mentions(workspace: Workspace, filters: QuadrantFilters) -> QuerySet[Mentio
     qs = Mention.objects.filter(
         workspace=workspace, source_kind__in=filters.sources, axis__in=[Axis.PRODUCT, Axis.SERVICE]
     )
-    if filters.store:
-        qs = qs.filter(store=filters.store)
-    if filters.product:
-        qs = qs.filter(product=filters.product)
-    if filters.start:
-        qs = qs.filter(month__gte=filters.start.replace(day=1))
-    if filters.end:
-        qs = qs.filter(month__lte=filters.end.replace(day=1))
-    return qs
+    return _narrowed(qs, filters)
 
 
 def _add(points: dict[str, Point], label: str, axis: str, polarity: str, n: int) -> None:
@@ -192,6 +185,14 @@ def _add(points: dict[str, Point], label: str, axis: str, polarity: str, n: int)
 
 def _counts(workspace: Workspace, filters: QuadrantFilters) -> QuerySet[MentionCount]:
     qs = MentionCount.objects.filter(workspace=workspace, source_kind__in=filters.sources)
+    return _narrowed(qs, filters)
+
+
+_Q = TypeVar("_Q", QuerySet[Mention], QuerySet[MentionCount])
+
+
+def _narrowed(qs: _Q, filters: QuadrantFilters) -> _Q:
+    """The store, product and month filters that mentions and their monthly counts share."""
     if filters.store:
         qs = qs.filter(store=filters.store)
     if filters.product:
