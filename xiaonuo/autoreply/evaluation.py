@@ -6,14 +6,12 @@ tab-separated); a file with problems is rejected whole, each problem named by fi
 field. Output is UTF-8 with a BOM, which Excel on a Chinese Windows opens correctly.
 """
 
-import csv
-import os
-import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 from xiaonuo.autoreply.matching import DEFAULT_THRESHOLD, KbEntry, Matcher
-from xiaonuo.nlp.tables import MAX_REPORTED, InvalidTable, read_table
+from xiaonuo.nlp.tables import MAX_REPORTED, InvalidTable, read_table, write_table
 
 ADDED_COLUMNS = ("faq_id", "score", "answered")
 
@@ -62,31 +60,23 @@ def match_file(kb_path: Path, queries_path: Path, *, out: Path) -> MatchRun:
     if not queries.rows:
         raise InvalidTable(queries_path, [f"{queries_path}:2: no queries after the header"], 1)
     matcher = Matcher.build(entries)
-    columns = queries.columns + [c for c in ADDED_COLUMNS if c not in queries.columns]
     answered = 0
-    out.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
-            writer.writeheader()
-            for row in queries.rows:
-                best = matcher.match(row["query"], k=1)
-                score = best[0].confidence if best else 0.0
-                hit = bool(best) and score >= DEFAULT_THRESHOLD
-                answered += hit
-                writer.writerow(
-                    {
-                        **row,
-                        "faq_id": best[0].faq_id if best else "",
-                        "score": f"{score:.4f}",
-                        "answered": "1" if hit else "0",
-                    }
-                )
-        os.replace(tmp, out)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+
+    def matched() -> Iterator[dict[str, str]]:
+        nonlocal answered
+        for row in queries.rows:
+            best = matcher.match(row["query"], k=1)
+            score = best[0].confidence if best else 0.0
+            hit = bool(best) and score >= DEFAULT_THRESHOLD
+            answered += hit
+            yield {
+                **row,
+                "faq_id": best[0].faq_id if best else "",
+                "score": f"{score:.4f}",
+                "answered": "1" if hit else "0",
+            }
+
+    write_table(out, queries.columns, ADDED_COLUMNS, matched())
     return MatchRun(
         entries=len(entries),
         phrasings=sum(len(e.phrasings) for e in entries),

@@ -11,7 +11,7 @@ import csv
 import io
 import os
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from pathlib import Path
@@ -132,24 +132,36 @@ def annotate_file(output: Output, path: Path, *, out: Path, model_path: Path | N
     """Write ``out``: every row of ``path`` with ``output``'s columns added; returns the rows."""
     table = read_table(path, required=("text",))
     model = load_model(model_path) if model_path else corpus.default_model()
-    added = _ADDED[output]
-    columns = table.columns + [c for c in added if c not in table.columns]
+
+    def annotated() -> Iterator[dict[str, str]]:
+        for start in range(0, len(table.rows), BATCH):
+            batch = table.rows[start : start + BATCH]
+            results = enrich.analyse(prepare_all(r["text"] for r in batch), model=model)
+            for row, result in zip(batch, results, strict=True):
+                yield {**row, **_columns(output, result)}
+
+    write_table(out, table.columns, _ADDED[output], annotated())
+    return len(table.rows)
+
+
+def write_table(
+    out: Path, columns: Sequence[str], added: Sequence[str], rows: Iterable[Mapping[str, str]]
+) -> None:
+    """Write ``rows`` (an input table's ``columns`` plus the ``added`` ones) to ``out`` as CSV in
+    UTF-8 with a BOM, which Excel on a Chinese Windows opens correctly. All or nothing: the rows
+    go to a temporary file beside ``out``, renamed into place once complete."""
+    fieldnames = list(columns) + [c for c in added if c not in columns]
     out.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=out.parent, prefix=f".{out.name}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
-            writer = csv.DictWriter(f, fieldnames=columns)
+            writer = csv.DictWriter(f, fieldnames=fieldnames)
             writer.writeheader()
-            for start in range(0, len(table.rows), BATCH):
-                batch = table.rows[start : start + BATCH]
-                results = enrich.analyse(prepare_all(r["text"] for r in batch), model=model)
-                for row, result in zip(batch, results, strict=True):
-                    writer.writerow({**row, **_columns(output, result)})
+            writer.writerows(rows)
         os.replace(tmp, out)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return len(table.rows)
 
 
 def format_aspects(result: enrich.Enrichment) -> str:
