@@ -8,6 +8,7 @@ asking for someone (要, 找, 转, 叫, 接, 换 …). Pure functions; no databa
 """
 
 import re
+from dataclasses import dataclass
 from difflib import SequenceMatcher
 
 from xiaonuo.nlp import segment
@@ -68,8 +69,27 @@ def _words(text: str) -> list[str]:
     return [w for w in segment.cut(text, words=_EXTRA_WORDS) if not _PUNCTUATION.fullmatch(w)]
 
 
-def asks_for_person(text: str) -> bool:
+@dataclass(frozen=True)
+class Signals:
+    asks_for_person: bool
+    frustrated: bool
+
+
+def signals(text: str) -> Signals:
+    """Both signs from one segmentation of ``text`` (the live path reads both per message)."""
     words = _words(text)
+    return Signals(_asks_for_person(text, words), _frustrated(text, words))
+
+
+def asks_for_person(text: str) -> bool:
+    return _asks_for_person(text, _words(text))
+
+
+def is_frustrated(text: str) -> bool:
+    return _frustrated(text, _words(text))
+
+
+def _asks_for_person(text: str, words: list[str]) -> bool:
     if any(w in STRONG_PERSON_WORDS for w in words):
         return True
     compact = _PUNCTUATION.sub("", text)
@@ -85,10 +105,10 @@ def asks_for_person(text: str) -> bool:
     return False
 
 
-def is_frustrated(text: str) -> bool:
+def _frustrated(text: str, words: list[str]) -> bool:
     if _CONTEMPT.search(text):
         return True
-    return any(w in FRUSTRATION_WORDS for w in _words(text))
+    return any(w in FRUSTRATION_WORDS for w in words)
 
 
 def near_identical(a: str, b: str) -> bool:

@@ -32,9 +32,9 @@ from django.utils.translation import gettext as _
 
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.accounts.services import Actor
-from xiaonuo.autoreply import engine
+from xiaonuo.autoreply import engine, grinding
 from xiaonuo.autoreply import selectors as autoreply_selectors
-from xiaonuo.autoreply.grinding import asks_for_person, is_frustrated, near_identical
+from xiaonuo.autoreply.grinding import near_identical
 from xiaonuo.autoreply.matching import Candidate
 from xiaonuo.autoreply.models import (
     AnswerKind,
@@ -48,7 +48,7 @@ from xiaonuo.autoreply.models import (
     ReplyLog,
     UnansweredQuestion,
 )
-from xiaonuo.autoreply.services.knowledge import Answer, answer_of, bump_revision
+from xiaonuo.autoreply.services.knowledge import Answer, answer_of, bump_revision, clean_question
 from xiaonuo.channels.autoreply_port import BotAnswer
 from xiaonuo.channels.inbound import InboundMessage
 from xiaonuo.customers import selectors as customers_selectors
@@ -119,15 +119,20 @@ class _Thought:
     frustrated: bool
 
 
+def _thought(settings_row: AutoReplySettings, text: str, *, k: int = SUGGESTIONS) -> _Thought:
+    brain = engine.brain_for(settings_row)
+    signs = grinding.signals(text)
+    return _Thought(
+        brain=brain,
+        candidates=brain.matcher.match(text, k=k),
+        asks_for_person=signs.asks_for_person,
+        frustrated=signs.frustrated,
+    )
+
+
 def _think(settings_row: AutoReplySettings, text: str) -> _Thought | None:
     try:
-        brain = engine.brain_for(settings_row)
-        return _Thought(
-            brain=brain,
-            candidates=brain.matcher.match(text, k=SUGGESTIONS),
-            asks_for_person=asks_for_person(text),
-            frustrated=is_frustrated(text),
-        )
+        return _thought(settings_row, text)
     except Exception:
         logger.exception(
             "auto-reply could not read a message of workspace %s", settings_row.workspace_id
@@ -513,8 +518,6 @@ def record_feedback(
     *, workspace: Workspace, query: str, entry_id: int, actor: Actor
 ) -> MatchFeedback:
     """From the test box: this question should get this entry (no customer message involved)."""
-    from xiaonuo.autoreply.services.knowledge import clean_question
-
     entry = autoreply_selectors.get_entry(workspace=workspace, entry_id=entry_id)
     with transaction.atomic():
         feedback = MatchFeedback.objects.create(
@@ -546,18 +549,9 @@ class Preview:
 
 
 def preview_answer(*, workspace: Workspace, question: str, k: int = SUGGESTIONS) -> Preview:
-    from xiaonuo.autoreply.services.knowledge import clean_question
-
     text = clean_question(question, field_name="question")
     settings_row = _settings(workspace)
-    brain = engine.brain_for(settings_row)
-    candidates = brain.matcher.match(text, k=k)
-    thought = _Thought(
-        brain=brain,
-        candidates=candidates,
-        asks_for_person=asks_for_person(text),
-        frustrated=is_frustrated(text),
-    )
+    thought = _thought(settings_row, text, k=k)
     decision = _decide(text=text, settings_row=settings_row, thought=thought, recent=[])
     return Preview(
         outcome=decision.outcome,
@@ -567,5 +561,5 @@ def preview_answer(*, workspace: Workspace, question: str, k: int = SUGGESTIONS)
         rule_id=decision.rule_id,
         confidence=decision.confidence,
         threshold=autoreply_selectors.threshold_of(settings_row),
-        candidates=_candidates(brain, candidates),
+        candidates=_candidates(thought.brain, thought.candidates),
     )
