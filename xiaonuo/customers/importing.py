@@ -182,13 +182,17 @@ class Table:
     close: Callable[[], None] = lambda: None  # releases the file when not read to the end
 
 
-def open_table(path: Path, *, name: str = "", sheet: str = "") -> Table:
-    name = name or path.name
+def open_table(source: Path | bytes, *, name: str = "", sheet: str = "") -> Table:
+    """A CSV or XLSX table from a file, or from an upload's bytes (then ``name`` says which)."""
+    if isinstance(source, Path):
+        name = name or source.name
     suffix = Path(name).suffix.lower()
     if suffix == ".xlsx":
-        return _xlsx_table(path, name=name, sheet=sheet)
+        workbook = io.BytesIO(source) if isinstance(source, bytes) else source
+        return _xlsx_table(workbook, name=name, sheet=sheet)
     if suffix in (".csv", ".txt", ".tsv"):
-        return _csv_table(path.read_bytes(), name=name)
+        data = source if isinstance(source, bytes) else source.read_bytes()
+        return _csv_table(data, name=name)
     raise ServiceError(
         ImportErrorCode.FILE_FORMAT_UNSUPPORTED,
         f"{name}: only .csv and .xlsx files can be imported",
@@ -221,7 +225,7 @@ def _csv_rows(reader: Any) -> Iterator[tuple[int, list[str]]]:
             yield line, cells
 
 
-def _xlsx_table(path: Path, *, name: str, sheet: str) -> Table:
+def _xlsx_table(path: Path | io.BytesIO, *, name: str, sheet: str) -> Table:
     import zipfile
 
     from openpyxl import load_workbook

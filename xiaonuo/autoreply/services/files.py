@@ -20,10 +20,9 @@ writes it.
 
 import csv
 import io
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
@@ -42,8 +41,8 @@ from xiaonuo.autoreply.services.knowledge import (
     entry_input,
     update_entry,
 )
+from xiaonuo.customers import importing as customers_importing
 from xiaonuo.lib.errors import ServiceError
-from xiaonuo.lib.textfiles import decode_bytes
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_ROWS = 20_000
@@ -116,12 +115,20 @@ def import_entries(
 ) -> ImportResult:
     if len(content) > MAX_FILE_BYTES:
         raise _refused(filename, [{"line": 0, "field": "", "message": "file over 10 MB"}])
-    header, rows = _table(filename=filename, content=content)
+    table = _table(filename=filename, content=content)
+    try:
+        parsed = _parse(table, filename=filename)
+    finally:
+        customers_importing.close_table(table)
+    return _store(workspace=workspace, rows=parsed, actor=actor)
+
+
+def _parse(table: customers_importing.Table, *, filename: str) -> list[_Row]:
     problems = _Problems()
-    columns = _columns(header, filename=filename)
+    columns = _columns(table.header, filename=filename)
     parsed: list[_Row] = []
     seen: dict[str, int] = {}
-    for line, cells in rows:
+    for line, cells in table.rows:
         if len(parsed) >= MAX_ROWS:
             problems.add(line, "", f"at most {MAX_ROWS} rows per file")
             break
@@ -138,12 +145,13 @@ def import_entries(
         raise _refused(filename, problems.items)
     if not parsed:
         raise _refused(filename, [{"line": 1, "field": "", "message": "the file has no rows"}])
-    return _store(workspace=workspace, rows=parsed, actor=actor)
+    return parsed
 
 
 def _refused(filename: str, problems: list[dict[str, Any]]) -> ServiceError:
     first = problems[0]
-    where = f"{filename}:{first['line']}" + (f" ({first['field']})" if first["field"] else "")
+    where = f"{filename}:{first['line']}" if first["line"] else filename  # 0: the whole file
+    where += f" ({first['field']})" if first["field"] else ""
     return ServiceError(
         AutoReplyError.IMPORT_INVALID,
         f"{where}: {first['message']}; nothing was imported",
@@ -152,59 +160,16 @@ def _refused(filename: str, problems: list[dict[str, Any]]) -> ServiceError:
     )
 
 
-def _table(*, filename: str, content: bytes) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    if filename.lower().endswith(".xlsx"):
-        return _xlsx_table(filename=filename, content=content)
-    text, _encoding = decode_bytes(content, name=filename)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, None)
-    if header is None:
-        raise _refused(filename, [{"line": 1, "field": "", "message": "the file is empty"}])
-
-    def rows() -> Iterator[tuple[int, list[str]]]:
-        start = reader.line_num + 1
-        for cells in reader:
-            line, start = start, reader.line_num + 1
-            if any(c.strip() for c in cells):
-                yield line, cells
-
-    return header, rows()
-
-
-def _xlsx_table(
-    *, filename: str, content: bytes
-) -> tuple[list[str], Iterator[tuple[int, list[str]]]]:
-    from openpyxl import load_workbook
-
+def _table(*, filename: str, content: bytes) -> customers_importing.Table:
+    """The spreadsheet through the customers importer's reader (CSV in UTF-8, BOM or
+    GBK/GB18030, any common delimiter; the first sheet of an .xlsx); its refusals become this
+    import's ``faq_import_invalid``."""
     try:
-        workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError):
-        raise _refused(
-            filename, [{"line": 0, "field": "", "message": "not a readable .xlsx file"}]
-        ) from None
-    sheet_rows = workbook.worksheets[0].iter_rows(values_only=True)
-    header = [_cell(v) for v in next(sheet_rows, None) or ()]
-    body = [
-        (line, [_cell(v) for v in values])
-        for line, values in enumerate(sheet_rows, start=2)
-        if any(v not in (None, "") for v in values)
-    ]
-    workbook.close()
-    return header, iter(body)
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M:%S")
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, bool):
-        return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer():
-        return str(int(value))
-    return str(value)
+        return customers_importing.open_table(content, name=filename)
+    except ServiceError as error:
+        # Its messages start with the file's name, which ``_refused`` puts first itself.
+        message = error.message.removeprefix(f"{filename}:").lstrip(" :0123456789")
+        raise _refused(filename, [{"line": 0, "field": "", "message": message}]) from None
 
 
 def _columns(header: list[str], *, filename: str) -> dict[str, int]:
