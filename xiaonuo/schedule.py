@@ -155,6 +155,15 @@ def check_feedback_alerts() -> int:
     return feedback_tasks.check_alerts.call_local()
 
 
+# Daily at 05:10 China time, after the lifecycle stages: a workspace whose staff corrected
+# sentiments since its model was trained gets a new model (default data plus its corrections;
+# under a minute each). Enrichment uses it from the next batch on. Nothing to do when nobody
+# corrected anything; a missed night is caught up by the next.
+@db_periodic_task(crontab(hour="21", minute="10"))
+def retrain_sentiment_models() -> int:
+    return feedback_tasks.retrain_due_sentiment_models.call_local()
+
+
 # Weekly, Mondays at 04:40 China time: last week's questions the bot could not answer are
 # grouped into suggested new FAQ entries for the console (autoreply/services/unanswered.py).
 # Idempotent: a question joins one group only, so a doubled run makes no new groups.

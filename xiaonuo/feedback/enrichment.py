@@ -32,6 +32,7 @@ from xiaonuo.desk.models import (
     Ticket,
 )
 from xiaonuo.desk.surveys.models import Response
+from xiaonuo.feedback import corrections
 from xiaonuo.feedback.models import (
     AutoComplaint,
     Axis,
@@ -185,11 +186,19 @@ def enrich_reviews(*, review_ids: Sequence[int], force: bool = False) -> int:
 
 def _enrich_review_group(workspace_id: int, reviews: list[Review]) -> int:
     words = {r.store for r in reviews if r.store} | {r.product for r in reviews if r.product}
-    results = enrich([r.text for r in reviews], workspace_words=words)
+    results = enrich(
+        [r.text for r in reviews],
+        workspace_words=words,
+        model=corrections.model_for(workspace_id),
+    )
+    # A staff correction outranks the model, also when a review is enriched again.
+    corrected = corrections.corrected_labels(
+        source_kind=SourceKind.REVIEW, source_ids=[r.pk for r in reviews]
+    )
     now = timezone.now()
     mentions: list[Mention] = []
     for review, found in zip(reviews, results, strict=True):
-        review.sentiment = found.sentiment
+        review.sentiment = corrected.get(review.pk, found.sentiment)
         review.score = found.score
         review.aspects = _aspects(found)
         review.is_complaint = found.is_complaint
@@ -304,7 +313,9 @@ def _store_enrichments(kind: str, rows: list[Row]) -> int:
         by_workspace[row[1]].append(row)
     done = 0
     for workspace_id, group in by_workspace.items():
-        results = enrich([text for _, _, text, _, _ in group])
+        results = enrich(
+            [text for _, _, text, _, _ in group], model=corrections.model_for(workspace_id)
+        )
         now = timezone.now()
         enrichments, mentions = [], []
         for (source_id, _, _, moment, customer_id), found in zip(group, results, strict=True):

@@ -16,3 +16,6 @@ class FeedbackError(StrEnum):
     REPLY_TOO_LONG = "reply_too_long"
     REPLY_TONE = "reply_tone"  # the tone check found something and the reply was not confirmed
     SETTINGS_INVALID = "settings_invalid"
+    TEXT_NOT_FOUND = "text_not_found"  # a review or enriched text of another workspace, or none
+    CORRECTION_INVALID = "correction_invalid"  # the label is not positive or negative
+    NO_CORRECTIONS = "no_corrections"  # retraining asked for with nothing to learn from

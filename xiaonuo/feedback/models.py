@@ -261,3 +261,47 @@ class Alert(models.Model):
             ),
         ]
         indexes = [models.Index(fields=["workspace", "status", "-created_at"], name="alert_list")]
+
+
+class CorrectedLabel(models.TextChoices):
+    # The sentiment model tells two classes apart; "neutral" is its uncertain middle, not a label.
+    POSITIVE = "positive", _("正面")
+    NEGATIVE = "negative", _("负面")
+
+
+class SentimentCorrection(models.Model):
+    """A staff member's verdict on a text's sentiment, one click in the console. It replaces the
+    model's guess at once, and the workspace's next retraining learns from it. The text itself
+    is read from its source at retraining time, so an erasure of the source erases it here."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    source_kind = models.CharField(max_length=10, choices=SourceKind.choices)
+    source_id = models.BigIntegerField()
+    label = models.CharField(max_length=10, choices=CorrectedLabel.choices)
+    # What the model had said, so the console can show "模型原判" and undo can restore it.
+    model_sentiment = models.CharField(max_length=10, choices=Sentiment.choices, blank=True)
+    corrected_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    corrected_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "source_kind", "source_id"], name="correction_once"
+            ),
+        ]
+        indexes = [models.Index(fields=["workspace", "-corrected_at"], name="correction_recent")]
+
+
+class SentimentModel(models.Model):
+    """The workspace's own sentiment model: the default data plus its corrections. The skops
+    bytes live here rather than in a file so that every web and worker machine reads the same
+    model; each process unpacks a version once into its data directory (``corrections.py``)."""
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="+")
+    version = models.CharField(max_length=20)
+    content = models.BinaryField()
+    corrections = models.PositiveIntegerField()  # how many corrections it learnt from
+    validation_accuracy = models.FloatField(null=True, blank=True)
+    trained_at = models.DateTimeField()

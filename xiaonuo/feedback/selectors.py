@@ -16,6 +16,7 @@ from xiaonuo.feedback.models import (
     Mention,
     MentionCount,
     Review,
+    SentimentCorrection,
     SourceKind,
 )
 from xiaonuo.feedback.services import review_not_found
@@ -80,6 +81,19 @@ def get_review(*, workspace: Workspace, review_id: int) -> Review:
     if review is None:
         raise review_not_found()
     return review
+
+
+def get_correction(
+    *, workspace: Workspace, source_kind: str, source_id: int
+) -> SentimentCorrection | None:
+    """The staff correction of a text's sentiment, if any (with who made it)."""
+    return (
+        SentimentCorrection.objects.filter(
+            workspace=workspace, source_kind=source_kind, source_id=source_id
+        )
+        .select_related("corrected_by")
+        .first()
+    )
 
 
 def stores_and_products(*, workspace: Workspace) -> tuple[list[str], list[str]]:

@@ -30,6 +30,7 @@ from xiaonuo.feedback.models import (
     Platform,
     ReplyStatus,
     Review,
+    SentimentCorrection,
     SourceKind,
 )
 from xiaonuo.lib.errors import ServiceError
@@ -562,6 +563,11 @@ def erase_customer_feedback(*, workspace_id: int, customer_id: int) -> None:
         for kind in (SourceKind.REVIEW, SourceKind.MESSAGE, SourceKind.SURVEY):
             ids = [source_id for k, source_id in sources if k == kind]
             for start in range(0, len(ids), 500):
+                SentimentCorrection.objects.filter(
+                    workspace_id=workspace_id,
+                    source_kind=kind,
+                    source_id__in=ids[start : start + 500],
+                ).delete()
                 mentions = Mention.objects.filter(
                     source_kind=kind, source_id__in=ids[start : start + 500]
                 )

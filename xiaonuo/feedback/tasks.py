@@ -8,7 +8,7 @@ from huey.contrib.djhuey import db_task
 
 from xiaonuo.accounts.models import Workspace
 from xiaonuo.desk.models import AuthorKind, MessageKind
-from xiaonuo.feedback import alerts, enrichment
+from xiaonuo.feedback import alerts, corrections, enrichment
 from xiaonuo.feedback.models import Review
 
 logger = logging.getLogger(__name__)
@@ -44,6 +44,21 @@ def check_alerts() -> int:
     for workspace in Workspace.objects.filter(pk__in=workspace_ids).order_by("pk"):
         raised += len(alerts.check_alerts(workspace=workspace))
     return raised
+
+
+@db_task()
+def retrain_sentiment_model(workspace_id: int) -> int:
+    """One workspace's model, when its staff ask for it from the settings page."""
+    workspace = Workspace.objects.filter(pk=workspace_id).first()
+    if workspace is None:
+        return 0
+    corrections.retrain_sentiment_model(workspace=workspace)
+    return 1
+
+
+@db_task()
+def retrain_due_sentiment_models() -> int:
+    return corrections.retrain_due_models()
 
 
 # --- Reactions (xiaonuo/listeners.py) -----------------------------------------------------------

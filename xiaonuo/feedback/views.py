@@ -23,7 +23,7 @@ from xiaonuo.accounts.auth import ConsoleRequest, has_perm, workspace_required
 from xiaonuo.accounts.permissions import Perm
 from xiaonuo.accounts.services import Actor
 from xiaonuo.customers.importing import MAX_FILE_BYTES
-from xiaonuo.feedback import alerts, presets, selectors, services
+from xiaonuo.feedback import alerts, corrections, presets, selectors, services, tasks
 from xiaonuo.feedback.forms import (
     ASPECT_LABELS,
     FIELD_LABELS,
@@ -34,8 +34,10 @@ from xiaonuo.feedback.forms import (
 from xiaonuo.feedback.models import (
     AlertStatus,
     Axis,
+    CorrectedLabel,
     Platform,
     ReplyStatus,
+    Review,
     Sentiment,
     SourceKind,
 )
@@ -103,7 +105,7 @@ def review_detail(request: ConsoleRequest, review_id: int) -> HttpResponse:
 
 def _render_detail(
     request: ConsoleRequest,
-    review: object,
+    review: Review,
     *,
     error: ServiceError | None = None,
     draft: str | None = None,
@@ -118,15 +120,48 @@ def _render_detail(
         "findings": error.details.get("findings", []) if error else [],
         "may_reply": has_perm(request, Perm.HANDLE_CONVERSATIONS),
         "aspect_labels": ASPECT_LABELS,
+        "correction": selectors.get_correction(
+            workspace=request.workspace,
+            source_kind=SourceKind.REVIEW,
+            source_id=review.pk,
+        ),
+        "corrected_labels": CorrectedLabel.choices,
     }
     return render(request, "feedback/review.html", context, status=status)
 
 
-def _review_or_404(request: ConsoleRequest, review_id: int) -> object:
+def _review_or_404(request: ConsoleRequest, review_id: int) -> Review:
     try:
         return selectors.get_review(workspace=request.workspace, review_id=review_id)
     except ServiceError:
         raise Http404 from None
+
+
+@require_POST
+@workspace_required(Perm.HANDLE_CONVERSATIONS)
+def review_sentiment(request: ConsoleRequest, review_id: int) -> HttpResponse:
+    """One click: "this review is really positive/negative", or undo it."""
+    label = request.POST.get("label", "")
+    try:
+        if label == "undo":
+            corrections.undo_correction(
+                workspace=request.workspace, source_kind=SourceKind.REVIEW, source_id=review_id
+            )
+            messages.success(request, _("已撤销更正，恢复模型的判断。"))
+        else:
+            corrections.correct_sentiment(
+                workspace=request.workspace,
+                source_kind=SourceKind.REVIEW,
+                source_id=review_id,
+                label=label,
+                actor=Actor(user=request.user),
+            )
+            messages.success(request, _("已更正情感，下次重新训练时模型会学习这条更正。"))
+    except ServiceError as error:
+        if error.status == 404:
+            raise Http404 from None
+        messages.error(request, _("更正无效。"))
+    return redirect("feedback:review", review_id=review_id)
 
 
 @require_POST
@@ -349,6 +384,23 @@ def settings_page(request: ConsoleRequest) -> HttpResponse:
         messages.success(request, _("设置已保存。"))
         return redirect("feedback:settings")
     status = 400 if request.method == "POST" else 200
-    return render(
-        request, "feedback/settings.html", {**_AREA, "tab": "settings", "form": form}, status=status
-    )
+    context = {
+        **_AREA,
+        "tab": "settings",
+        "form": form,
+        "model": corrections.get_model_status(workspace=request.workspace),
+    }
+    return render(request, "feedback/settings.html", context, status=status)
+
+
+@require_POST
+@workspace_required(Perm.MANAGE_DESK)
+def retrain_model(request: ConsoleRequest) -> HttpResponse:
+    """Retrain the workspace's sentiment model now, in the worker (under a minute)."""
+    status = corrections.get_model_status(workspace=request.workspace)
+    if not status.corrections:
+        messages.error(request, _("还没有任何情感更正，暂时无需重新训练。"))
+    else:
+        tasks.retrain_sentiment_model(request.workspace.pk)
+        messages.success(request, _("已开始重新训练，约一分钟后新的分析会使用本工作区的模型。"))
+    return redirect("feedback:settings")

@@ -1,5 +1,6 @@
 """``xiaonuo feedback import --workspace SLUG --file F --format taobao|jd|meituan|dianping|NAME``
-and ``xiaonuo feedback check-alerts --workspace SLUG``.
+``xiaonuo feedback check-alerts --workspace SLUG`` and ``xiaonuo feedback retrain --workspace SLUG``
+(the workspace's sentiment model, from its staff corrections, now rather than tonight).
 
 An import is all or nothing: a file with any bad row stores nothing and every bad row is listed
 as ``file:line: field: reason``.
@@ -12,12 +13,13 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError
 
 from xiaonuo.accounts import selectors as accounts_selectors
-from xiaonuo.feedback import alerts, services
+from xiaonuo.accounts.models import Workspace
+from xiaonuo.feedback import alerts, corrections, services
 from xiaonuo.lib.errors import ServiceError
 
 
 class Command(BaseCommand):
-    help = "Import marketplace review exports; check alerts."
+    help = "Import marketplace review exports; check alerts; retrain the sentiment model."
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         actions = parser.add_subparsers(dest="action", required=True)
@@ -31,6 +33,10 @@ class Command(BaseCommand):
         )
         check = actions.add_parser("check-alerts", help="look for spikes now")
         check.add_argument("--workspace", required=True, help="workspace slug")
+        retrain = actions.add_parser(
+            "retrain", help="retrain the workspace's sentiment model from its corrections"
+        )
+        retrain.add_argument("--workspace", required=True, help="workspace slug")
 
     def handle(self, *args: Any, **options: Any) -> None:
         slug = options["workspace"]
@@ -40,6 +46,9 @@ class Command(BaseCommand):
         if options["action"] == "check-alerts":
             raised = alerts.check_alerts(workspace=workspace)
             self.stdout.write(f"{len(raised)} alert(s) raised")
+            return
+        if options["action"] == "retrain":
+            self._retrain(workspace)
             return
         path = Path(options["file"])
         if not path.is_file():
@@ -60,4 +69,15 @@ class Command(BaseCommand):
             raise CommandError("\n".join(lines)) from None
         self.stdout.write(
             f"{result.created} review(s) imported, {result.duplicates} duplicate(s) skipped"
+        )
+
+    def _retrain(self, workspace: Workspace) -> None:
+        try:
+            model = corrections.retrain_sentiment_model(workspace=workspace)
+        except ServiceError as error:
+            raise CommandError(f"{error.code}: {error.message}") from None
+        accuracy = model.validation_accuracy
+        self.stdout.write(
+            f"model {model.version} trained on the default data plus {model.corrections} "
+            f"correction(s)" + (f"; validation accuracy {accuracy:.3f}" if accuracy else "")
         )
