@@ -28,9 +28,11 @@ LISTENERS: dict[str, list[Callable[..., Any]]] = {
         feedback_services.move_feedback_to_survivor,
     ],
     # A privacy erasure removes the person's behaviour too, not only the profile, and every
-    # message they exchanged with the desk.
+    # message they exchanged with the desk. Auto-reply goes before the desk: it finds the
+    # person's questions through their messages.
     "customer.erased": [
         events_services.erase_customer_events,
+        autoreply_services.erase_customer_questions,
         desk_services.erase_customer_desk_data,
         channels_widget.erase_customer_visitors,
         feedback_services.erase_customer_feedback,

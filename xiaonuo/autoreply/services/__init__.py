@@ -15,7 +15,7 @@ Live path (wired in ``listeners.CHANNEL_AUTOREPLY``): ``respond``, ``subscriptio
 Agents and the console: ``confirm_suggestion`` (answer a handed-off ticket with an entry; the
 matcher learns), ``record_feedback`` (the test box's correction), ``preview_answer`` (the test
 box), ``group_unanswered`` (weekly job), ``accept_group`` (a group becomes an entry in one call),
-``dismiss_group``.
+``dismiss_group``, ``erase_customer_questions`` (a privacy erasure).
 Reads are in ``xiaonuo.autoreply.selectors`` (``get_hand_off`` for the ticket page's
 suggestions, ``get_metrics``, ``list_entries``, ``list_unanswered_groups`` …).
 """
@@ -54,7 +54,12 @@ from xiaonuo.autoreply.services.rules import (
     delete_rule,
     update_rule,
 )
-from xiaonuo.autoreply.services.unanswered import accept_group, dismiss_group, group_unanswered
+from xiaonuo.autoreply.services.unanswered import (
+    accept_group,
+    dismiss_group,
+    erase_customer_questions,
+    group_unanswered,
+)
 
 __all__ = [
     "Answer",
@@ -77,6 +82,7 @@ __all__ = [
     "delete_synonym_group",
     "disable_entry",
     "dismiss_group",
+    "erase_customer_questions",
     "export_entries",
     "group_unanswered",
     "import_entries",

@@ -153,3 +153,35 @@ def _refuse_decided(group: UnansweredGroup) -> None:
             status=409,
             status_now=group.status,
         )
+
+
+def erase_customer_questions(*, workspace_id: int, customer_id: int) -> None:
+    """A privacy erasure, run before the desk deletes the person's messages (their questions go
+    with them): what the weekly groups copied of their words goes too. An example with the same
+    wording as one of theirs is removed even if someone else also asked it; a suggested group
+    left without examples is deleted, and the count no longer includes their questions."""
+    theirs = list(
+        UnansweredQuestion.objects.filter(
+            workspace_id=workspace_id,
+            log__message__conversation__customer_id=customer_id,
+            group__isnull=False,
+        ).values_list("group_id", "text")
+    )
+    if not theirs:
+        return
+    keys: dict[int, set[str]] = {}
+    asked: Counter[int] = Counter()
+    for group_id, text in theirs:
+        keys.setdefault(group_id, set()).add(_key(text))
+        asked[group_id] += 1
+    with transaction.atomic():
+        for group in UnansweredGroup.objects.select_for_update().filter(pk__in=keys):
+            examples = [text for text in group.examples if _key(text) not in keys[group.pk]]
+            if not examples and group.status == UnansweredStatus.SUGGESTED:
+                group.delete()
+                continue
+            if _key(group.suggested_question) in keys[group.pk]:
+                group.suggested_question = examples[0][:QUESTION_MAX_CHARS] if examples else ""
+            group.examples = examples
+            group.count = max(0, group.count - asked[group.pk])
+            group.save(update_fields=["examples", "suggested_question", "count"])

@@ -134,3 +134,33 @@ def test_another_workspace_cannot_decide_a_group(cast, unanswered):
         assert error.value.code == "unanswered_group_not_found"
     group.refresh_from_db()
     assert group.status == UnansweredStatus.SUGGESTED
+
+
+def test_an_erasure_takes_the_persons_words_out_of_the_groups(cast, unanswered):
+    from xiaonuo.customers import services as customers_services
+
+    def erase_who_asked(text):
+        question = unanswered.filter(text=text).select_related("log__message__conversation")[0]
+        customers_services.erase_customer(
+            workspace=cast.shop,
+            customer_id=question.log.message.conversation.customer_id,
+            actor=Actor(user=cast.owner),
+        )
+
+    hongkong, mould = autoreply_services.group_unanswered(workspace=cast.shop)
+
+    erase_who_asked("收到的茶饼发霉了")
+    mould.refresh_from_db()
+    assert (mould.count, mould.examples, mould.suggested_question) == (
+        1,
+        ["茶饼发霉了怎么办"],
+        "茶饼发霉了怎么办",
+    )
+    # Two people asked "可以寄到香港吗" in those words: the wording goes with either of them.
+    erase_who_asked("可以寄到香港吗")
+    hongkong.refresh_from_db()
+    assert hongkong.count == 3 and "可以寄到香港吗" not in hongkong.examples
+    assert hongkong.suggested_question in hongkong.examples
+    # A suggested group left with nothing of anyone is gone.
+    erase_who_asked("茶饼发霉了怎么办")
+    assert not UnansweredGroup.objects.filter(pk=mould.pk).exists()
