@@ -148,9 +148,13 @@ def _duckdb(inputs: Inputs) -> Iterator[Runner]:
             paths = "[" + ", ".join(_literal(p) for p in inputs.lake_paths) + "]"
             source = (
                 f"SELECT {cols}, CAST(day - DATE '1970-01-01' AS BIGINT) AS day "  # noqa: S608
-                f"FROM read_parquet({paths}, hive_partitioning = true, "
-                "hive_types = {'day': DATE, 'workspace': BIGINT}) "
-                f"UNION ALL {source}"
+                "FROM "
+                + lake.scan(
+                    paths,
+                    options="hive_partitioning = true, "
+                    "hive_types = {'day': DATE, 'workspace': BIGINT}",
+                )
+                + f" UNION ALL {source}"
             )
         con.execute(
             f"CREATE VIEW xn_raw_events AS SELECT {_duckdb_columns(inputs)} "  # noqa: S608
@@ -295,14 +299,15 @@ def _copy_files(cursor: Any, workspace_id: int, files: list[tuple[int, str]]) ->
         csv = Path(scratch) / "rows.csv"
         con.execute(
             f"COPY (SELECT {workspace_id} AS workspace_id, f.file_id, {columns} "  # noqa: S608
-            "FROM read_parquet(?, filename = true) r JOIN xn_files f USING (filename) "
+            f"FROM {lake.scan(options='filename = true')} r JOIN xn_files f USING (filename) "
             f"WHERE type = 'track') TO '{csv}' "
             "(FORMAT csv, HEADER false, FORCE_QUOTE (anonymous_id, name, properties, message_id))",
             [ids["filename"].to_pylist()],
         )
         counts = dict(
             con.execute(
-                "SELECT f.file_id, count(*) FROM read_parquet(?, filename = true) r "
+                "SELECT f.file_id, count(*) FROM "  # noqa: S608
+                f"{lake.scan(options='filename = true')} r "
                 "JOIN xn_files f USING (filename) WHERE type = 'track' GROUP BY 1",
                 [ids["filename"].to_pylist()],
             ).fetchall()
@@ -382,8 +387,7 @@ def _spark(inputs: Inputs) -> Iterator[Runner]:
         assert inputs.tail is not None
         tail = spark.createDataFrame(inputs.tail)
         if inputs.lake_paths:
-            # The schema is known: given, Spark does not open every footer to infer it.
-            files = spark.read.schema(_SPARK_SCHEMA).parquet(*inputs.lake_paths)
+            files = lake.spark_scan(spark, inputs.lake_paths, _SPARK_SCHEMA)
             tail = files.unionByName(tail)
         tail.createOrReplaceTempView("xn_source")
         spark.sql(

@@ -232,7 +232,7 @@ def _duplicates(workspace: Workspace, rows: list[tuple[object, ...]]) -> list[st
     try:
         con.register("tail_ids", ids)
         found = con.execute(
-            "SELECT DISTINCT message_id FROM read_parquet(?) "
+            f"SELECT DISTINCT message_id FROM {lake.scan()} "  # noqa: S608
             "WHERE message_id IN (SELECT message_id FROM tail_ids)",
             [paths],
         ).fetchall()

@@ -9,6 +9,14 @@ Layout: ``<lake>/events/workspace=<id>/day=<YYYY-MM-DD>/<uuid>.parquet``; each f
 sorted by (customer_id, timestamp) in row groups of ROW_GROUP_ROWS, so a customer's timeline reads
 one small row group per file (Parquet min/max statistics skip the rest).
 
+File format (docs/decisions/0019-event-lake-file-format.md): a message id that is a UUID in its
+canonical text (lowercase, hyphenated) is stored as its 16 bytes in ``message_uuid`` and
+``message_id`` is null; any other id is kept as text in ``message_id``. A random UUID's text cost
+20.5 bytes per event after zstd, its bytes 16. User ids are DELTA_BYTE_ARRAY, times
+DELTA_BINARY_PACKED. Every reader goes through ``scan`` (one SQL definition), which gives the
+id back as the text the client sent and reads files written before this format (text
+``message_id``, no ``message_uuid``) unchanged, so no migration is needed.
+
 Exactly once: a writer renames finished files into place and then records them in ``LakeFile``
 in one transaction (with the day counts). Readers only open files the manifest lists, so a
 writer killed between the rename and the commit leaves an orphan that nobody reads. Writers of
@@ -35,6 +43,9 @@ from typing import Any
 
 import duckdb
 import orjson
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
@@ -44,6 +55,99 @@ from xiaonuo.events.models import LakeFile, LakeSource
 
 ROW_GROUP_ROWS = 8_192
 _ADVISORY_NAMESPACE = 0x786E  # "xn": our advisory locks, keyed by workspace id
+
+# The columns of a file as written (``storage.LAKE_COLUMNS`` with the id split in two).
+_FILE_COLUMNS = tuple(
+    c for c in storage.LAKE_COLUMNS for c in (("message_uuid", c) if c == "message_id" else (c,))
+)
+_FILE_SCHEMA = pa.schema(
+    [
+        ("customer_id", pa.int64()),
+        ("type", pa.string()),
+        ("name", pa.string()),
+        ("properties", pa.string()),
+        ("user_id", pa.string()),
+        ("anonymous_id", pa.string()),
+        ("message_uuid", pa.binary(16)),
+        ("message_id", pa.string()),
+        ("timestamp", pa.timestamp("us", tz="UTC")),
+        ("received_at", pa.timestamp("us", tz="UTC")),
+    ]
+)
+# Few distinct values: dictionaries. The rest would spend more on the dictionary than it saves.
+_DICTIONARY_COLUMNS = ["customer_id", "type", "name", "properties", "anonymous_id", "received_at"]
+_ENCODINGS = {
+    "user_id": "DELTA_BYTE_ARRAY",  # ids share prefixes ("M00…")
+    "timestamp": "DELTA_BINARY_PACKED",  # sorted within a customer: small steps
+    "message_uuid": "PLAIN",  # random bytes: nothing to gain
+    "message_id": "DELTA_BYTE_ARRAY",
+}
+
+
+def scan(paths: str = "?", *, options: str = "") -> str:
+    """The lake's rows as ``storage.LAKE_COLUMNS`` (plus what ``options`` add, e.g.
+    ``filename = true``): every reader of lake files goes through this, never ``read_parquet``
+    directly. ``paths``: SQL for the file list (a parameter by default)."""
+    # The empty side gives both id columns a type when every file is of the old format.
+    extra = f", {options}" if options else ""
+    files = f"read_parquet({paths}, union_by_name = true{extra})"
+    return (
+        "(SELECT * EXCLUDE (message_uuid) REPLACE (coalesce(message_id, "  # noqa: S608 - fixed text
+        "CAST(CAST(message_uuid AS UUID) AS VARCHAR)) AS message_id) FROM ("
+        f"SELECT * FROM {files} UNION ALL BY NAME "
+        "SELECT NULL::BLOB AS message_uuid, NULL::VARCHAR AS message_id WHERE false))"
+    )
+
+
+def spark_scan(spark: Any, paths: Sequence[str], schema: str) -> Any:
+    """``scan`` for Spark: a DataFrame of ``schema``'s columns (a DDL string naming some of
+    ``storage.LAKE_COLUMNS``) over the lake files ``paths``."""
+    # Given the schema, Spark does not open every footer to infer it; old files lack the column.
+    files = spark.read.schema(f"{schema}, message_uuid BINARY").parquet(*paths)
+    text = (
+        "lower(regexp_replace(hex(message_uuid), "
+        "'^(.{8})(.{4})(.{4})(.{4})(.{12})$', '$1-$2-$3-$4-$5'))"
+    )
+    return files.selectExpr(
+        *(c for c in files.columns if c not in ("message_id", "message_uuid")),
+        f"coalesce(message_id, {text}) AS message_id",
+    ).select(*(c for c in files.columns if c != "message_uuid"))
+
+
+def drop_stored(con: duckdb.DuckDBPyConnection, relation: str, paths: Sequence[str]) -> None:
+    """Delete from ``relation`` the rows whose message id the lake files ``paths`` hold."""
+    if paths:
+        con.execute(
+            f"DELETE FROM {relation} WHERE message_id IN (SELECT message_id FROM {scan()})",  # noqa: S608
+            [list(paths)],
+        )
+
+
+def _file_rows(con: duckdb.DuckDBPyConnection, query: str, params: Sequence[Any] = ()) -> pa.Table:
+    """``query``'s rows (``storage.LAKE_COLUMNS``, maybe more) in the file format, in its order."""
+    table = con.sql(
+        f"SELECT * EXCLUDE (message_id), CASE WHEN CAST(TRY_CAST(message_id AS UUID) AS VARCHAR) "  # noqa: S608
+        "= message_id THEN unhex(replace(message_id, '-', '')) END AS message_uuid, "
+        "CASE WHEN message_uuid IS NULL THEN message_id END AS message_id "
+        f"FROM ({query})",
+        params=list(params) or None,
+    ).to_arrow_table()
+    return table.select(
+        [*_FILE_COLUMNS, *(c for c in table.column_names if c not in _FILE_COLUMNS)]
+    )
+
+
+def _write_file(table: pa.Table, path: Path) -> None:
+    """Write one lake file (the columns of ``_FILE_SCHEMA``) and fsync it."""
+    pq.write_table(
+        table.select(_FILE_SCHEMA.names).cast(_FILE_SCHEMA),
+        path,
+        row_group_size=ROW_GROUP_ROWS,
+        compression="zstd",
+        use_dictionary=_DICTIONARY_COLUMNS,
+        column_encoding=_ENCODINGS,
+    )
+    _fsync(path)
 
 
 def lake_root() -> Path:
@@ -115,46 +219,43 @@ def write_day_files(
 ) -> list[WrittenFile]:
     """Write ``relation`` (``storage.LAKE_COLUMNS`` plus ``day``) as one new file per day, in place but
     not yet listed: call ``record_files`` in a transaction next, or ``discard`` on failure."""
-    per_day = dict(con.execute(f"SELECT day, count(*) FROM {relation} GROUP BY day").fetchall())  # noqa: S608
-    if not per_day:
-        return []
-    name = uuid.uuid4().hex
-    staging = lake_root() / "staging" / name
-    staging.parent.mkdir(parents=True, exist_ok=True)
-    con.execute(
-        f"COPY (SELECT {', '.join(storage.LAKE_COLUMNS)}, day FROM {relation} "  # noqa: S608 - fixed names
-        f"ORDER BY day, customer_id, timestamp) TO '{staging}' "
-        f"(FORMAT parquet, PARTITION_BY (day), COMPRESSION zstd, "
-        f"ROW_GROUP_SIZE {ROW_GROUP_ROWS}, FILENAME_PATTERN '{name}_{{i}}')"
+    rows = _file_rows(
+        con,
+        f"SELECT {', '.join(storage.LAKE_COLUMNS)}, day FROM {relation} "  # noqa: S608 - fixed names
+        "ORDER BY day, customer_id, timestamp",
     )
-    # fsync releases the GIL: the files go to disk in parallel (181 one by one took 0.18 s).
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        list(pool.map(_fsync, staging.rglob("*.parquet")))
-    written: list[WrittenFile] = []
+    if not rows.num_rows:
+        return []
+    # Sorted by day: each day is one slice of the table (no copy).
+    per_day = pc.value_counts(rows.column("day")).to_pylist()  # in order of appearance
+    counts = [int(d["counts"]) for d in per_day]
+    starts = [sum(counts[:i]) for i in range(len(counts))]
+    bounds = [(a, a + n) for a, n in zip(starts, counts, strict=True)]
+    name = uuid.uuid4().hex
+    written = [
+        WrittenFile(
+            day=d["values"],
+            path=f"events/workspace={workspace_id}/day={d['values'].isoformat()}/{name}.parquet",
+            rows=int(d["counts"]),
+            size=0,
+        )
+        for d in per_day
+    ]
+
+    def write(index: int) -> WrittenFile:
+        (a, b), f = bounds[index], written[index]
+        target = lake_root() / f.path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        _write_file(rows.slice(a, b - a), target)
+        return WrittenFile(day=f.day, path=f.path, rows=f.rows, size=target.stat().st_size)
+
+    # Writing and fsync release the GIL: the days go to disk in parallel.
     try:
-        for day, rows in sorted(per_day.items()):
-            parts = sorted((staging / f"day={day.isoformat()}").glob("*.parquet"))
-            for index, part in enumerate(parts):
-                relative = (
-                    f"events/workspace={workspace_id}/day={day.isoformat()}/{name}-{index}.parquet"
-                )
-                target = lake_root() / relative
-                target.parent.mkdir(parents=True, exist_ok=True)
-                part.replace(target)
-                written.append(
-                    WrittenFile(
-                        day=day,
-                        path=relative,
-                        rows=rows if len(parts) == 1 else _parquet_rows(con, target),
-                        size=target.stat().st_size,
-                    )
-                )
+        with ThreadPoolExecutor(max_workers=min(os.cpu_count() or 1, 8)) as pool:
+            return list(pool.map(write, range(len(bounds))))
     except BaseException:
         discard(written)
         raise
-    finally:
-        _remove_tree(staging)
-    return written
 
 
 def record_files(
@@ -192,19 +293,6 @@ def _fsync(path: Path) -> None:
         os.fsync(fd)
     finally:
         os.close(fd)
-
-
-def _remove_tree(path: Path) -> None:
-    if not path.exists():
-        return
-    for child in sorted(path.rglob("*"), key=lambda p: len(p.parts), reverse=True):
-        child.rmdir() if child.is_dir() else child.unlink()
-    path.rmdir()
-
-
-def _parquet_rows(con: duckdb.DuckDBPyConnection, path: Path) -> int:
-    row = con.execute("SELECT count(*) FROM read_parquet(?)", [str(path)]).fetchone()
-    return int(row[0]) if row else 0
 
 
 # --- Reading ----------------------------------------------------------------------------------
@@ -294,7 +382,7 @@ def _select(
     if limit == 0:  # only the count
         found = (
             reader()
-            .execute(f"SELECT count(*) FROM read_parquet(?) WHERE {where}", [paths, *params])  # noqa: S608
+            .execute(f"SELECT count(*) FROM {scan()} WHERE {where}", [paths, *params])  # noqa: S608
             .fetchone()
         )
         return [], int(found[0]) if found else 0
@@ -303,7 +391,7 @@ def _select(
         .execute(
             f"SELECT customer_id, type, name, properties, user_id, anonymous_id, message_id, "  # noqa: S608
             f"epoch_us(timestamp), epoch_us(received_at), count(*) OVER () "
-            f"FROM read_parquet(?) WHERE {where} "
+            f"FROM {scan()} WHERE {where} "
             f"ORDER BY timestamp DESC, message_id DESC LIMIT ? OFFSET ?",
             [paths, *params, limit, offset],
         )
@@ -348,7 +436,7 @@ def erase_person(*, workspace_id: int, person: Person) -> dict[date, int]:
     where, params = person.predicate()
     con = new_connection()
     affected = con.execute(
-        f"SELECT filename, count(*) FROM read_parquet(?, filename = true) WHERE {where} "  # noqa: S608
+        f"SELECT filename, count(*) FROM {scan(options='filename = true')} WHERE {where} "  # noqa: S608
         "GROUP BY filename",
         [paths, *params],
     ).fetchall()
@@ -363,13 +451,12 @@ def erase_person(*, workspace_id: int, person: Person) -> dict[date, int]:
         if record.rows > n:
             new_relative = str(Path(relative).with_name(f"{uuid.uuid4().hex}.parquet"))
             new = root / new_relative
-            con.execute(
-                f"COPY (SELECT * FROM read_parquet(?) WHERE NOT ({where}) "  # noqa: S608
-                f"ORDER BY customer_id, timestamp) TO '{new}' "
-                f"(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE {ROW_GROUP_ROWS})",
-                [str(old), *params],
+            kept = _file_rows(
+                con,
+                f"SELECT * FROM {scan()} WHERE NOT ({where}) ORDER BY customer_id, timestamp",  # noqa: S608
+                [[str(old)], *params],
             )
-            _fsync(new)
+            _write_file(kept, new)
             record.path, record.rows = new_relative, record.rows - n
             record.size = new.stat().st_size
             record.save(update_fields=["path", "rows", "size"])

@@ -435,11 +435,7 @@ def _drop_stored(con: duckdb.DuckDBPyConnection, workspace: Workspace) -> None:
     days, or in the tail on days the tail holds events."""
     days = [d for (d,) in con.execute("SELECT DISTINCT day FROM staged").fetchall()]
     paths = lake.file_paths(workspace_id=workspace.pk, days=days)
-    if paths:
-        con.execute(
-            "DELETE FROM staged WHERE message_id IN (SELECT message_id FROM read_parquet(?))",
-            [paths],
-        )
+    lake.drop_stored(con, "staged", paths)
     in_lake = lake.rows_per_day(workspace_id=workspace.pk, days=days)
     counted = dict(
         EventDayCount.objects.filter(workspace=workspace, day__in=days).values_list("day", "count")

@@ -94,9 +94,9 @@ def _check_file(path: Path, record: LakeFile) -> Problem | None:
         try:
             # Read every column back: a torn page or bad compression fails here.
             con.execute(
-                "SELECT count(*), max(length(message_id)), max(length(properties)), "
-                "epoch_us(max(timestamp)) FROM read_parquet(?)",
-                [str(path)],
+                "SELECT count(*), max(length(message_id)), max(length(properties)), "  # noqa: S608
+                f"epoch_us(max(timestamp)) FROM {lake.scan()}",
+                [[str(path)]],
             ).fetchone()
         finally:
             con.close()
@@ -145,9 +145,9 @@ def _check_tail(report: VerifyReport) -> None:
                     paths = lake.file_paths(workspace_id=workspace_id, days=[day])
                     if paths:
                         query = (
-                            "SELECT count(*) FROM kept WHERE workspace_id = ? "
+                            "SELECT count(*) FROM kept WHERE workspace_id = ? "  # noqa: S608
                             "AND CAST(timestamp AS DATE) = ? AND message_id NOT IN "
-                            "(SELECT message_id FROM read_parquet(?))"
+                            f"(SELECT message_id FROM {lake.scan()})"
                         )
                         params: list[object] = [workspace_id, day, paths]
                     else:
@@ -210,8 +210,7 @@ def _tail_rows(workspace_id: int, day: date) -> pa.Table:
             return pa.table({"message_id": pa.array([], pa.string())})
         con.register("tail", whole)
         return con.execute(
-            "SELECT * EXCLUDE (workspace_id), CAST(timestamp AS DATE) AS day FROM tail "
-            "WHERE workspace_id = ? AND CAST(timestamp AS DATE) = ? "
+            "SELECT * EXCLUDE (workspace_id) FROM tail WHERE workspace_id = ? AND day = ? "
             "QUALIFY row_number() OVER (PARTITION BY message_id ORDER BY received_at) = 1",
             [workspace_id, day],
         ).to_arrow_table()
@@ -232,11 +231,7 @@ def _rebuild_day(workspace_id: int, day: date, *, replace: LakeFile | None) -> s
             if replace is not None:
                 others = others.exclude(pk=replace.pk)
             healthy = [str(lake.lake_root() / p) for p in others.values_list("path", flat=True)]
-            if healthy:
-                con.execute(
-                    "DELETE FROM staged WHERE message_id IN (SELECT message_id FROM read_parquet(?))",
-                    [healthy],
-                )
+            lake.drop_stored(con, "staged", healthy)
             files = lake.write_day_files(con, workspace_id=workspace_id, relation="staged")
         finally:
             con.close()

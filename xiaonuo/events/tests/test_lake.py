@@ -10,7 +10,7 @@ from django.core.management import call_command
 from xiaonuo.accounts.services import Actor
 from xiaonuo.customers import services as customers_services
 from xiaonuo.customers.models import Identity
-from xiaonuo.events import lake, lake_import
+from xiaonuo.events import lake, lake_import, lake_verify
 from xiaonuo.events import selectors as events_selectors
 from xiaonuo.events.models import EventDayCount, LakeFile
 from xiaonuo.testing import api_client, make_api_key, signed_in
@@ -183,3 +183,60 @@ def test_the_cli_reports_the_rate(cast, tmp_path):
     out = io.StringIO()
     call_command("events", "import", str(path), "--workspace", "chayu", stdout=out)
     assert "1 events stored, 0 already there" in out.getvalue()
+
+
+def test_message_ids_read_back_as_the_client_sent_them(cast, tmp_path):
+    """A canonical UUID is stored as 16 bytes, anything else as text; both read back alike."""
+    sent = [
+        "0b6f4b8e-9c55-4c1e-9a57-2f1d0c3e4a5b",  # canonical: stored as bytes
+        "0B6F4B8E-9C55-4C1E-9A57-2F1D0C3E4A5C",  # upper case: kept as text
+        "0b6f4b8e9c554c1e9a572f1d0c3e4a5d",  # no hyphens: kept as text
+        "订单-42",
+    ]
+    import_lines(
+        cast.shop,
+        tmp_path,
+        *(f"track,m-9,,看{i},{{}},2026-09-0{i + 1}T12:00:00+08:00,{m}" for i, m in enumerate(sent)),
+    )
+    got = {e.message_id for e in lake.all_events(workspace_id=cast.shop.pk)}
+    assert got == set(sent)
+    con = lake.new_connection()
+    stored = con.execute(
+        "SELECT count(message_uuid), count(message_id) FROM read_parquet(?)",
+        [lake.file_paths(workspace_id=cast.shop.pk)],
+    ).fetchone()
+    assert stored == (1, 3)
+    # Sent again, each is recognised as stored.
+    assert (
+        import_lines(
+            cast.shop,
+            tmp_path,
+            *(
+                f"track,m-9,,看{i},{{}},2026-09-0{i + 1}T12:00:00+08:00,{m}"
+                for i, m in enumerate(sent)
+            ),
+        ).loaded
+        == 0
+    )
+
+
+def test_a_file_of_the_earlier_format_still_reads(cast, tmp_path):
+    """Files written before message ids were split (text ``message_id``, no ``message_uuid``)
+    read through the same scan as new ones, side by side."""
+    import_lines(cast.shop, tmp_path, "track,m-1,,新格式,{},2026-09-01T12:00:00+08:00,h-new")
+    day = LakeFile.objects.get(workspace=cast.shop).day
+    relative = f"events/workspace={cast.shop.pk}/day={day.isoformat()}/old.parquet"
+    con = lake.new_connection()
+    con.execute(
+        f"COPY (SELECT NULL::BIGINT AS customer_id, 'track' AS type, '旧格式' AS name, "
+        "'{}' AS properties, 'm-1' AS user_id, '' AS anonymous_id, "
+        "'5f0c6a36-2b1e-4f39-8a4c-1d2e3f405162' AS message_id, "
+        "TIMESTAMPTZ '2026-09-01 03:00:00+00' AS timestamp, now() AS received_at) "
+        f"TO '{lake.lake_root() / relative}' (FORMAT parquet)"
+    )
+    LakeFile.objects.create(
+        workspace=cast.shop, day=day, path=relative, rows=1, size=1, source="import"
+    )
+    events = {e.name: e.message_id for e in lake.all_events(workspace_id=cast.shop.pk)}
+    assert events == {"新格式": "h-new", "旧格式": "5f0c6a36-2b1e-4f39-8a4c-1d2e3f405162"}
+    assert lake_verify.verify().problems == []
