@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 from urllib.parse import quote
 
 import duckdb
@@ -196,46 +197,78 @@ def _tail_reader() -> Iterator[Callable[[int, int], pa.Table]]:
             conn.close()
         return
 
-    text = ("type", "name", "properties", "user_id", "anonymous_id", "message_id")
-    times = ("timestamp", "received_at")
-    # Each column as one string and its values' byte lengths: the database concatenates in C
-    # and Arrow takes the string as its data buffer (no Python object per value).
-    columns = [f"group_concat(ifnull({c}, -1), ',')" for c in ("workspace_id", "customer_id")]
-    for c in (*text, *times):
-        columns += [f"group_concat({c}, '')", f"group_concat(length(CAST({c} AS BLOB)), ',')"]
-    sql = (
-        f"SELECT count(*), {', '.join(columns)} FROM (SELECT * FROM {Event._meta.db_table} "  # noqa: S608
-        "WHERE id > %s AND id <= %s ORDER BY id)"
-    )
+    yield _sqlite_reader()
 
-    def read_sqlite(low: int, high: int) -> pa.Table:
+
+def _sqlite_reader() -> Callable[[int, int], pa.Table]:
+    strings = ("type", "name", "properties", "user_id", "anonymous_id", "message_id")
+    strings += ("timestamp", "received_at")  # Django keeps SQLite times as naive UTC text
+    ids = [f"group_concat(ifnull({c}, -1), ',')" for c in ("workspace_id", "customer_id")]
+    # Each text column as one string, its values split by NUL bytes: the database concatenates
+    # in C, numpy finds the splits, and Arrow takes the result as data and offsets buffers (no
+    # Python object per value). A value holding a NUL itself (SQLite allows it) shows as a wrong
+    # count, and the batch is read again with every value's byte length (the lengths double
+    # the database's work, so they are the fallback, not the rule).
+    split = [f"group_concat({c}, char(0))" for c in strings]
+    measured = [
+        f"group_concat({c}, ''), group_concat(length(CAST({c} AS BLOB)), ',')" for c in strings
+    ]
+    where = f"FROM (SELECT * FROM {Event._meta.db_table} WHERE id > ? AND id <= ? ORDER BY id)"  # noqa: S608
+
+    def query(columns: list[str], low: int, high: int) -> tuple[Any, ...]:
         connection.ensure_connection()
         raw = connection.connection
         factory, raw.text_factory = raw.text_factory, bytes
         try:
             cursor = raw.cursor()
             try:
-                row = cursor.execute(sql.replace("%s", "?"), [low, high]).fetchone()
+                sql = f"SELECT count(*), {', '.join([*ids, *columns])} {where}"
+                return tuple(cursor.execute(sql, [low, high]).fetchone())
             finally:
                 cursor.close()
         finally:
             raw.text_factory = factory
-        n, values = int(row[0]), iter(row[1:])
+
+    def read_sqlite(low: int, high: int) -> pa.Table:
+        row = query(split, low, high)
+        n = int(row[0])
         arrays: dict[str, pa.Array] = {}
-        for c in ("workspace_id", "customer_id"):
-            ids = _numbers(next(values), n)  # -1: NULL (see _normalise)
-            arrays[c] = pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(ids)])
-        for c in (*text, *times):
-            data, lengths = next(values), _numbers(next(values), n)
+        for c, text in zip(("workspace_id", "customer_id"), row[1:3], strict=True):
+            values = _numbers(text, n)  # -1: NULL (see _normalise)
+            arrays[c] = pa.Array.from_buffers(pa.int64(), n, [None, pa.py_buffer(values)])
+        for c, text in zip(strings, row[3:], strict=True):
+            found = _split(text, n)
+            if found is None:
+                return _read_measured(arrays, query(measured, low, high))
+            arrays[c] = found
+        return _normalise(pa.table(arrays), sqlite=True)
+
+    def _read_measured(arrays: dict[str, pa.Array], row: tuple[Any, ...]) -> pa.Table:
+        n = int(row[0])
+        for i, c in enumerate(strings):
+            data, lengths = row[3 + 2 * i], _numbers(row[4 + 2 * i], n)
             offsets = np.zeros(n + 1, dtype=np.int64)
             np.cumsum(lengths, out=offsets[1:])
             arrays[c] = pa.LargeStringArray.from_buffers(
                 n, pa.py_buffer(offsets), pa.py_buffer(data or b"")
             )
-        # Django keeps SQLite times as naive UTC text.
         return _normalise(pa.table(arrays), sqlite=True)
 
-    yield read_sqlite
+    return read_sqlite
+
+
+def _split(text: bytes | None, n: int) -> pa.Array | None:
+    """``n`` strings joined by NUL bytes as an Arrow array; None if the count is not ``n``."""
+    raw = np.frombuffer(text or b"", dtype=np.uint8)
+    ends = np.flatnonzero(raw == 0)
+    if (n == 0 and len(raw)) or (n and len(ends) != n - 1):
+        return None
+    offsets = np.empty(n + 1, dtype=np.int64)
+    offsets[0] = 0
+    offsets[1:n] = ends - np.arange(n - 1)  # each value's end, less the separators before it
+    offsets[n] = len(raw) - max(n - 1, 0)
+    data = raw[raw != 0] if n > 1 else raw
+    return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data))
 
 
 def _numbers(text: bytes | None, n: int) -> np.ndarray:

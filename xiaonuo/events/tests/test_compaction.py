@@ -73,6 +73,43 @@ def test_compaction_moves_the_tail_into_the_lake_once(cast):
     assert lake_ids(cast.shop) == ["a", "b", "c"]
 
 
+def test_odd_text_and_ids_compact_unchanged(cast):
+    """What the SQLite tail reader splits on (a NUL byte) inside a value, empty strings, a
+    missing customer and message ids of every shape come out of the lake as they went in."""
+    name = "含\x00零字节" if connection.vendor == "sqlite" else "普通"  # PostgreSQL refuses NUL
+    rows = [
+        ("0b6f4b8e-9c55-4c1e-9a57-2f1d0c3e4a5b", name, {"a": "b,c"}),
+        ("0B6F4B8E-9C55-4C1E-9A57-2F1D0C3E4A5C", "", {}),
+        ("订单-1", "浏览", {"嵌套": {"x": [1, 2]}}),
+    ]
+    with transaction.atomic():
+        storage.insert_events(
+            workspace_id=cast.shop.pk,
+            records=[
+                storage.EventRecord(
+                    customer_id=None,
+                    type="track",
+                    name=n,
+                    properties=props,
+                    user_id="",
+                    anonymous_id="anon-1",
+                    message_id=m,
+                    timestamp=OCT_1,
+                )
+                for m, n, props in rows
+            ],
+            received_at=OCT_1,
+        )
+
+    assert compaction.compact().written == 3
+
+    got = {
+        e.message_id: (e.name, e.properties, e.customer_id, e.anonymous_id, e.timestamp)
+        for e in lake.all_events(workspace_id=cast.shop.pk)
+    }
+    assert got == {m: (n, props, None, "anon-1", OCT_1) for m, n, props in rows}
+
+
 def test_an_event_sent_again_after_its_history_was_imported_is_dropped(cast, tmp_path):
     path = tmp_path / "h.csv"
     path.write_text(
