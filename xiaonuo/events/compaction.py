@@ -201,8 +201,9 @@ def _tail_reader() -> Iterator[Callable[[int, int], pa.Table]]:
 
 
 def _sqlite_reader() -> Callable[[int, int], pa.Table]:
-    strings = ("type", "name", "properties", "user_id", "anonymous_id", "message_id")
-    strings += ("timestamp", "received_at")  # Django keeps SQLite times as naive UTC text
+    # Django keeps SQLite times as naive UTC text: they are read as strings too.
+    strings: tuple[str, ...] = ("type", "name", "properties", "user_id", "anonymous_id")
+    strings += ("message_id", "timestamp", "received_at")
     ids = [f"group_concat(ifnull({c}, -1), ',')" for c in ("workspace_id", "customer_id")]
     # Each text column as one string, its values split by NUL bytes: the database concatenates
     # in C, numpy finds the splits, and Arrow takes the result as data and offsets buffers (no
