@@ -126,6 +126,7 @@ def train_sentiment(
     labels: Sequence[object],
     *,
     with_default_data: bool = False,
+    weights: Sequence[float] | None = None,
     data_source: str = "",
     version: str | None = None,
     words: Iterable[str] = (),
@@ -133,7 +134,8 @@ def train_sentiment(
     """A new sentiment model from labelled texts (labels as ``parse_label`` reads them).
 
     ``with_default_data``: train on the default model's data as well, with ``texts`` weighted
-    ``CORRECTION_WEIGHT`` times (the per-workspace retraining). ``words``: the workspace's extra
+    ``CORRECTION_WEIGHT`` times (the per-workspace retraining). ``weights``: how many texts
+    each text counts as (default 1 each). ``words``: the workspace's extra
     dictionary words, used the same way at prediction time."""
     if len(texts) != len(labels):
         raise NlpError(NlpErrorCode.TRAINING_DATA_INVALID, "texts and labels differ in length")
@@ -141,7 +143,9 @@ def train_sentiment(
         y = np.array([parse_label(label) for label in labels], dtype=np.int64)
     except ValueError as exc:
         raise NlpError(NlpErrorCode.TRAINING_DATA_INVALID, str(exc)) from None
-    weights = np.ones(len(y))
+    if weights is not None and len(weights) != len(y):
+        raise NlpError(NlpErrorCode.TRAINING_DATA_INVALID, "texts and weights differ in length")
+    w = np.ones(len(y)) if weights is None else np.asarray(weights, dtype=np.float64)
     texts = list(texts)
     source = data_source or f"{len(texts)} labelled texts"
     if with_default_data:
@@ -150,11 +154,11 @@ def train_sentiment(
         default = corpus.default_training_data()
         texts = default.texts + texts
         y = np.concatenate([np.array(default.labels, dtype=np.int64), y])
-        weights = np.concatenate([np.ones(len(default.labels)), weights * CORRECTION_WEIGHT])
+        w = np.concatenate([np.array(default.weights), w * CORRECTION_WEIGHT])
         source = f"{source}, on top of {default.source}"
     _check_classes(y, with_default_data)
     prepared = prepare_all(texts, words=words)
-    return fit(prepared, y, weights=weights, data_source=source, version=version)
+    return fit(prepared, y, weights=w, data_source=source, version=version)
 
 
 def fit(

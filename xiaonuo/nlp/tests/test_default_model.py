@@ -34,6 +34,15 @@ def test_it_is_built_at_first_use_into_the_data_directory(data_dir, default):
     assert default.info.metrics["validation_accuracy"] > 0.9
 
 
+def test_its_data_holds_the_takeout_reviews_written_for_the_repository():
+    data = corpus.default_training_data()
+    takeout = corpus.written_reviews(corpus.WRITTEN_TAKEOUT)
+    assert len(takeout) > 300
+    assert {r["sentiment"] for r in takeout} == {"positive", "negative"}
+    labelled = dict(zip(data.texts, data.labels, strict=True))
+    assert all(labelled[r["text"]] == (r["sentiment"] == "positive") for r in takeout)
+
+
 def test_a_new_process_reads_the_built_file_instead_of_training(data_dir, default):
     corpus._model = None
     again = corpus.default_model()

@@ -6,11 +6,12 @@ import zipfile
 import numpy as np
 import pytest
 import skops.io as sio
+from scipy import sparse
 from sklearn.linear_model import LogisticRegression
 
 from xiaonuo.nlp.exceptions import NlpError
 from xiaonuo.nlp.modelfile import load_model
-from xiaonuo.nlp.sentiment import parse_label, scores, train_sentiment
+from xiaonuo.nlp.sentiment import nb_scale, parse_label, scores, train_sentiment
 from xiaonuo.nlp.tests.conftest import NEGATIVE, POSITIVE
 from xiaonuo.nlp.text import prepare_all
 
@@ -29,6 +30,19 @@ def test_the_model_records_what_it_is(small_model):
     assert info.version and info.trained_at.endswith("+00:00")
     # too few texts to hold some back: no validation accuracy is claimed
     assert "validation_accuracy" not in info.metrics
+
+
+def test_features_that_tell_the_classes_apart_weigh_more_in_the_fit():
+    # columns: 好吃 (praise only), 送餐 (both alike), 难吃 (criticism only)
+    features = sparse.csr_matrix(np.array([[1, 1, 0], [1, 1, 0], [0, 1, 1], [0, 1, 1]]))
+    y = np.array([1, 1, 0, 0])
+    scale = nb_scale(features, y, np.ones(4))
+    assert scale[0] == pytest.approx(scale[2]) and scale[0] > 0
+    assert scale[1] == pytest.approx(0)
+    # a text's weight counts as that many texts
+    weighted = nb_scale(features, y, np.array([1.0, 1.0, 5.0, 5.0]))
+    repeated = sparse.vstack([features[:2]] + [features[2:]] * 5)
+    assert np.allclose(weighted, nb_scale(repeated, np.array([1, 1] + [0, 0] * 5), np.ones(12)))
 
 
 def test_labels_may_be_written_as_numbers_or_words():
