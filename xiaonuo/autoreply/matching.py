@@ -388,7 +388,8 @@ class Matcher:
                 break
             entry = int(self._phrasing_entry[p])
             hits[entry] += 1
-            chosen.setdefault(entry, int(p))
+            if entry in chosen or len(chosen) < _CANDIDATES:
+                chosen.setdefault(entry, int(p))
         if margins is not None:
             self._add_classifier_favourites(chosen, margins, fused, hide_entry, hide_phrasing)
             classifier_best = float(margins.max())
@@ -399,7 +400,7 @@ class Matcher:
         query_words = set(text.words)
         query_chars = set(text.chars)
         rows: list[tuple[int, int, list[float]]] = []
-        for rank, (entry, p) in enumerate(list(chosen.items())[:_CANDIDATES]):
+        for rank, (entry, p) in enumerate(chosen.items()):
             phrasing = self._texts[p]
             phrasing_words = set(phrasing.words)
             phrasing_chars = set(phrasing.chars)
@@ -584,7 +585,7 @@ class _EntryClassifier:
         # A linear SVM: as accurate as logistic regression here and ten times faster to train
         # (the knowledge base is rebuilt whenever it changes). Its margins are a feature; the
         # re-ranker turns them into a probability.
-        model = LinearSVC(C=0.5)
+        model = LinearSVC(C=0.3)
         model.fit(matrix, list(owners))
         return cls(vectorizer, model, n_entries)
 
@@ -643,9 +644,13 @@ class _Reranker:
 
     which: LogisticRegression
     present: LogisticRegression | None
+    temperature: float | None = None
 
     def confidences(self, matrix: np.ndarray) -> np.ndarray:
-        which = _probability(self.which, matrix)
+        if self.temperature is not None:
+            which = _softmax(matrix[:, _CLASSIFIER] / self.temperature)
+        else:
+            which = _probability(self.which, matrix)
         # Only one entry can be the right one: probabilities that add up to more than 1 are
         # scaled down together (keeps the order, keeps each in [0, 1]).
         total = float(which.sum())
@@ -666,6 +671,27 @@ def _probability(model: LogisticRegression, matrix: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-margin))
 
 
+_CLASSIFIER = FEATURES.index("classifier")
+
+
+def _softmax(values: np.ndarray) -> np.ndarray:
+    shifted = np.exp(values - values.max())
+    return shifted / shifted.sum()
+
+
+def _fit_temperature(present_rows: list[tuple[np.ndarray, int]]) -> float:
+    """The temperature that turns the classifier's margins over a question's candidates into
+    the likeliest probabilities of the right one (a one-parameter calibration)."""
+    best, best_loss = 1.0, math.inf
+    for temperature in (0.05, 0.08, 0.1, 0.15, 0.2, 0.3, 0.4, 0.6, 0.8, 1.0):
+        loss = 0.0
+        for matrix, right in present_rows:
+            loss -= math.log(float(_softmax(matrix[:, _CLASSIFIER] / temperature)[right]) + 1e-12)
+        if loss < best_loss:
+            best, best_loss = temperature, loss
+    return best
+
+
 def _present_features(row: np.ndarray, which: np.ndarray) -> np.ndarray:
     """The best candidate's features, its ``which`` probability and its lead over the next."""
     ordered = np.sort(which)[::-1]
@@ -674,6 +700,17 @@ def _present_features(row: np.ndarray, which: np.ndarray) -> np.ndarray:
 
 
 def _train_reranker(matcher: Matcher) -> _Reranker | None:
+    return _fit_reranker(_ask_training_questions(matcher), intents=matcher._classifier is not None)
+
+
+# One training question: its candidates' feature rows, which row is right (-1: none) and
+# whether its entry was held out.
+_Asked = tuple[np.ndarray, int, bool]
+
+
+def _ask_training_questions(matcher: Matcher) -> list[_Asked]:
+    """Questions made from the knowledge base's own phrasings, asked of the knowledge base
+    with the phrasing (and sometimes its whole entry) held out."""
     rng = random.Random(_SEED)
     n = len(matcher._texts)
     by_entry: dict[int, list[int]] = defaultdict(list)
@@ -695,8 +732,7 @@ def _train_reranker(matcher: Matcher) -> _Reranker | None:
                 len(matcher._entry_ids),
             )
     questions = (order * (wanted // n + 1))[:wanted]
-    # (rows of one question, which row is right or -1, was the entry held out)
-    asked: list[tuple[np.ndarray, int, bool]] = []
+    asked: list[_Asked] = []
     for p in questions:
         entry = int(matcher._phrasing_entry[p])
         source = matcher._texts[p]
@@ -723,6 +759,10 @@ def _train_reranker(matcher: Matcher) -> _Reranker | None:
                 continue
             right = next((i for i, (c, _, _) in enumerate(rows) if c == entry), -1)
             asked.append((np.asarray([r[2] for r in rows]), right, hide_entry >= 0))
+    return asked
+
+
+def _fit_reranker(asked: list[_Asked], *, intents: bool) -> _Reranker | None:
     present_rows = [(m, r) for m, r, hidden in asked if not hidden and r >= 0]
     labels = np.concatenate([np.arange(len(m)) == r for m, r in present_rows]).astype(int)
     if len(set(labels.tolist())) < 2:
@@ -732,6 +772,8 @@ def _train_reranker(matcher: Matcher) -> _Reranker | None:
     which = LogisticRegression(C=1.0, solver="newton-cholesky", max_iter=100)
     which.fit(np.concatenate([m for m, _ in present_rows]), labels)
     reranker = _Reranker(which=which, present=None)
+    if intents:
+        reranker.temperature = _fit_temperature(present_rows)
     summaries: list[np.ndarray] = []
     found: list[int] = []
     for matrix, right, _hidden in asked:
