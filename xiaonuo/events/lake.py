@@ -130,7 +130,7 @@ def _file_rows(con: duckdb.DuckDBPyConnection, query: str, params: Sequence[Any]
     """``query``'s rows (``storage.LAKE_COLUMNS``, maybe more) in the file format, in its order."""
     table = con.sql(
         f"SELECT * EXCLUDE (message_id), CASE WHEN CAST(TRY_CAST(message_id AS UUID) AS VARCHAR) "  # noqa: S608
-        "= message_id THEN unhex(replace(message_id, '-', '')) END AS message_uuid, "
+        "= message_id THEN CAST(CAST(message_id AS UUID) AS BLOB) END AS message_uuid, "
         "CASE WHEN message_uuid IS NULL THEN message_id END AS message_id "
         f"FROM ({query})",
         params=list(params) or None,
