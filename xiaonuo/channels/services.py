@@ -4,7 +4,7 @@ import re
 from datetime import timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
 from xiaonuo.accounts.models import Workspace
@@ -220,19 +220,36 @@ def _sealed_app_secret(app_secret: str) -> str:
 def record_wechat_delivery(*, channel: Channel, key: str) -> bool:
     """True the first time WeChat delivers ``key`` to ``channel``; False for every copy.
 
-    One INSERT against a unique constraint: atomic across threads and processes on SQLite and
-    PostgreSQL alike, with no read-then-write race. A copy that arrives after the first was
-    recorded (WeChat's retries, seconds later) is recognised by a read first, which on SQLite
-    does not wait for the database's one write lock; the INSERT still decides a tie.
+    A copy that arrives after the first was recorded (WeChat's retries, seconds later) is
+    recognised by a read first, which on SQLite does not wait for the database's one write
+    lock; ``claim_wechat_delivery`` decides a tie.
     """
-    if WeChatDelivery.objects.filter(channel=channel, key=key).exists():
+    if wechat_delivery_seen(channel=channel, key=key):
         return False
-    try:
-        with transaction.atomic():
-            WeChatDelivery.objects.create(channel=channel, key=key, received_at=timezone.now())
-    except IntegrityError:
-        return False
-    return True
+    return claim_wechat_delivery(channel=channel, key=key)
+
+
+def wechat_delivery_seen(*, channel: Channel, key: str) -> bool:
+    return WeChatDelivery.objects.filter(channel=channel, key=key).exists()
+
+
+def claim_wechat_delivery(*, channel: Channel, key: str) -> bool:
+    """Record ``key`` for ``channel``: True when this call inserted it, False when it was there.
+
+    One ``INSERT … ON CONFLICT DO NOTHING`` against the unique constraint: atomic across threads
+    and processes on SQLite and PostgreSQL alike, with no read-then-write race, and — unlike an
+    insert that fails — no savepoint needed inside a caller's transaction (the WeChat callback
+    claims in the transaction that stores the message, so a failure forgets the claim too).
+    """
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {qn(WeChatDelivery._meta.db_table)}"  # noqa: S608 - our own names
+            f" ({qn('channel_id')}, {qn('key')}, {qn('received_at')}) VALUES (%s, %s, %s)"
+            f" ON CONFLICT ({qn('channel_id')}, {qn('key')}) DO NOTHING",
+            [channel.pk, key, connection.ops.adapt_datetimefield_value(timezone.now())],
+        )
+        return cursor.rowcount == 1
 
 
 def forget_wechat_delivery(*, channel: Channel, key: str) -> None:

@@ -21,8 +21,9 @@ inbox, and the customer's next message reopens it.
 """
 
 import logging
+import weakref
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
@@ -49,7 +50,7 @@ from xiaonuo.autoreply.models import (
     UnansweredQuestion,
 )
 from xiaonuo.autoreply.services.knowledge import Answer, answer_of, bump_revision, clean_question
-from xiaonuo.channels.autoreply_port import BotAnswer
+from xiaonuo.channels.autoreply_port import BotAnswer, PassiveReply
 from xiaonuo.channels.inbound import InboundMessage
 from xiaonuo.customers import selectors as customers_selectors
 from xiaonuo.customers import services as customers_services
@@ -76,24 +77,37 @@ class _Decision:
     answer: Answer | None = None
 
 
-def respond(*, workspace: Workspace, inbound: InboundMessage) -> BotAnswer | None:
+def respond(
+    *, workspace: Workspace, inbound: InboundMessage, passive: PassiveReply | None = None
+) -> BotAnswer | None:
     """Store the customer's message in the desk, then answer it or hand it to a person.
 
-    Returns the answer (stored in the conversation, PENDING until ``settle``) or None: handed
-    off, auto-reply off for this workspace or channel, or a redelivery of a message already
-    handled (nothing is answered twice).
+    Returns the answer (stored in the conversation) or None: handed off, auto-reply off for this
+    workspace or channel, or a redelivery of a message already handled (nothing is answered
+    twice).
 
     The matching and the word-list checks run before any write, so the database's write lock
     (all of it, on SQLite) is held only for the writes. The customer's message and the bot's
     decision then commit together, once; the decision runs in a savepoint, so a failure of the
     bot rolls back only its own writes: it is logged, the message stays, and the ticket waits
     for a person.
+
+    ``passive`` (a channel answering in its own HTTP response, see ``autoreply_port``): its
+    ``claim`` is the transaction's first write, and the answer is stored already settled —
+    DELIVERED when ``in_time`` says the response carries it (``BotAnswer.in_reply``), else
+    pushed on commit. Without it, the answer is PENDING until ``settle``.
     """
     settings_row = _settings(workspace)
     active = settings_row.enabled and _kind_of(inbound.channel_id) in settings_row.channel_kinds
     thought = _think(settings_row, (inbound.text or "").strip()) if active else None
     with transaction.atomic():
-        received = desk_services.receive_message(workspace=workspace, inbound=inbound)
+        if passive is not None and not passive.claim():
+            return None  # a copy of a message another request has (or is) handling
+        # No savepoint of its own: if the message cannot be stored, nothing of it (the claim
+        # included) is.
+        received = desk_services.receive_message(
+            workspace=workspace, inbound=inbound, savepoint=False
+        )
         if received.duplicate or thought is None:
             return None
         try:
@@ -103,6 +117,7 @@ def respond(*, workspace: Workspace, inbound: InboundMessage) -> BotAnswer | Non
                     settings_row=settings_row,
                     received=received,
                     thought=thought,
+                    passive=passive,
                 )
         except Exception:
             logger.exception("auto-reply failed for message %s", received.message.pk)
@@ -150,16 +165,25 @@ def _kind_of(channel_id: int) -> str:
 
 
 def _decide_and_act(  # inside respond's savepoint: its writes stand or fall together
-    *, workspace: Workspace, settings_row: AutoReplySettings, received: Received, thought: _Thought
+    *,
+    workspace: Workspace,
+    settings_row: AutoReplySettings,
+    received: Received,
+    thought: _Thought,
+    passive: PassiveReply | None = None,
 ) -> BotAnswer | None:
     text = received.message.text
     now = received.message.created_at
-    recent: list[dict[str, Any]] = [
-        dict(row)
-        for row in ReplyLog.objects.filter(conversation_id=received.conversation.pk)
-        .order_by("-pk")
-        .values("ticket_id", "outcome", "entry_id", "query", "created_at")[:RECENT_ROWS]
-    ]
+    recent: list[dict[str, Any]] = (
+        []  # a conversation started by this message has no decisions yet
+        if received.new_conversation
+        else [
+            dict(row)
+            for row in ReplyLog.objects.filter(conversation_id=received.conversation.pk)
+            .order_by("-pk")
+            .values("ticket_id", "outcome", "entry_id", "query", "created_at")[:RECENT_ROWS]
+        ]
+    )
     if (
         recent
         and recent[0]["ticket_id"] == received.ticket.pk
@@ -189,6 +213,7 @@ def _decide_and_act(  # inside respond's savepoint: its writes stand or fall tog
         decision=decision,
         brain=brain,
         candidates=candidates,
+        passive=passive,
     )
 
 
@@ -221,26 +246,59 @@ def _decide(
     )
     if asked_before + 1 >= settings_row.repeat_count:
         return _Decision(Outcome.HANDED_OFF, HandOffReason.REPEAT, confidence=confidence)
-    rule = _matching_rule(thought.brain, text)
+    rule = _matching_rule(settings_row, thought.brain, text)
     if rule is not None:
-        return _Decision(Outcome.ANSWERED_RULE, rule_id=rule.pk, answer=answer_of(rule))
+        rule_id, rule_answer = rule
+        return _Decision(Outcome.ANSWERED_RULE, rule_id=rule_id, answer=rule_answer)
     if confident and top_entry is not None:
-        entry = FaqEntry.objects.filter(pk=top_entry).first()
-        if entry is not None:
+        entry_answer = _answer_by_id(settings_row, thought.brain, FaqEntry, top_entry)
+        if entry_answer is not None:
             return _Decision(
                 Outcome.ANSWERED_FAQ,
-                entry_id=entry.pk,
+                entry_id=top_entry,
                 confidence=confidence,
-                answer=answer_of(entry),
+                answer=entry_answer,
             )
     return _Decision(Outcome.HANDED_OFF, HandOffReason.LOW_CONFIDENCE, confidence=confidence)
 
 
-def _matching_rule(brain: engine.Brain, text: str) -> KeywordRule | None:
+def _matching_rule(
+    settings_row: AutoReplySettings, brain: engine.Brain, text: str
+) -> tuple[int, Answer] | None:
     for compiled in brain.rules:
         if compiled.matches(text):
-            return KeywordRule.objects.filter(pk=compiled.rule_id).first()
+            found = _answer_by_id(settings_row, brain, KeywordRule, compiled.rule_id)
+            return None if found is None else (compiled.rule_id, found)
     return None
+
+
+# Answers of entries and rules by id, per workspace, at the knowledge base's revision: every
+# change of an entry or a rule moves ``kb_revision`` in its own transaction, so an answer read
+# at a revision stays right until the revision moves (then the workspace's answers are read
+# again, one by one, as they are asked for). Tied to the workspace's brain as well, so that
+# ``engine.forget`` (a test's rolled-back database reuses ids and revisions) forgets them too.
+# Per process; a few hundred bytes per answer.
+_answers: dict[
+    tuple[int, str], tuple["weakref.ref[engine.Brain]", int, dict[int, Answer | None]]
+] = {}
+
+
+def _answer_by_id(
+    settings_row: AutoReplySettings,
+    brain: engine.Brain,
+    model: type[FaqEntry] | type[KeywordRule],
+    pk: int,
+) -> Answer | None:
+    key = (settings_row.workspace_id, model.__name__)
+    cached = _answers.get(key)
+    if cached is None or cached[0]() is not brain or cached[1] != settings_row.kb_revision:
+        cached = (weakref.ref(brain), settings_row.kb_revision, {})
+        _answers[key] = cached
+    known = cached[2]
+    if pk not in known:
+        row = model.objects.filter(workspace_id=settings_row.workspace_id, pk=pk).first()
+        known[pk] = answer_of(row) if row is not None else None
+    return known[pk]
 
 
 def _answer(
@@ -250,16 +308,21 @@ def _answer(
     decision: _Decision,
     brain: engine.Brain,
     candidates: list[Candidate],
+    passive: PassiveReply | None = None,
 ) -> BotAnswer:
     assert decision.answer is not None
+    in_reply = (
+        passive.in_time(bot_answer(decision.answer, message_id=0)) if passive is not None else None
+    )
     reply = desk_services.record_bot_reply(
         workspace=workspace,
         ticket_id=received.ticket.pk,
         text=answer_as_text(decision.answer),
         just_received=received,
+        delivered_in_reply=in_reply,
     )
     _log(received, decision, candidates=_candidates(brain, candidates), reply=reply)
-    return bot_answer(decision.answer, message_id=reply.pk)
+    return replace(bot_answer(decision.answer, message_id=reply.pk), in_reply=bool(in_reply))
 
 
 def _hand_off(
@@ -450,9 +513,9 @@ def click(
     brain = engine.brain_for(settings_row)
     for compiled in brain.rules:
         if compiled.match_type == MatchType.EXACT and compiled.matches(key):
-            rule = KeywordRule.objects.filter(pk=compiled.rule_id).first()
-            if rule is not None:
-                return bot_answer(answer_of(rule), message_id=0)
+            rule_answer = _answer_by_id(settings_row, brain, KeywordRule, compiled.rule_id)
+            if rule_answer is not None:
+                return bot_answer(rule_answer, message_id=0)
     return None
 
 

@@ -124,6 +124,28 @@ def test_an_answer_not_ready_within_the_budget_is_pushed_instead(
     assert [payload["text"]["content"] for _, payload in fake_wechat.sent] == [answer.text]
 
 
+def test_a_passive_answer_is_stored_delivered_and_searchable_in_the_messages_transaction(
+    shop, wechat, fake_wechat
+):
+    from xiaonuo.channels.models import WeChatDelivery
+    from xiaonuo.desk.search.models import IndexedMessage
+
+    # No on-commit callbacks run here (the test's transaction never commits): whatever is
+    # visible was written in the one transaction that stored the message.
+    response = wechat.post(wechat.text_xml("怎么申请退款", openid=FAN, msg_id="7100000001"))
+
+    assert response.reply is not None
+    [question] = Message.objects.filter(workspace=shop, kind=MessageKind.INBOUND)
+    [answer] = replies(shop)
+    assert answer.delivery_status == DeliveryStatus.DELIVERED
+    assert WeChatDelivery.objects.filter(key="m:7100000001").count() == 1
+    assert set(IndexedMessage.objects.values_list("message_id", flat=True)) == {
+        question.pk,
+        answer.pk,
+    }
+    assert fake_wechat.sent == []
+
+
 @pytest.mark.parametrize("mode", ["plain", "safe"])
 def test_wechats_retries_are_answered_once(shop, wechat, fake_wechat, mode):
     xml = wechat.text_xml("运费多少", openid=FAN, msg_id="7000000001")

@@ -11,18 +11,23 @@ One POST, in order:
    signature (403), the timestamp within ``MAX_CLOCK_SKEW`` of ours (403: a replay or a broken
    clock), the body's size (413) and XML (400). Each refusal is logged with its code.
 2. WeChat's identity of the message (MsgId, or sender + CreateTime for events) is recorded once
-   (``services.record_wechat_delivery``); a copy gets ``success`` and nothing else happens.
-3. Text goes to auto-reply (``autoreply_port.respond``), follow / unfollow and menu clicks to
-   ``subscription`` / ``click``; any other message is stored in the desk as a readable
-   placeholder for a person; other events are acknowledged.
+   (``services.claim_wechat_delivery``); a copy gets ``success`` and nothing else happens. A
+   copy arriving after the first was handled is recognised by a read first.
+3. Text goes to auto-reply (``autoreply_port.respond``) with a ``PassiveReply``: the claim, the
+   customer's message, the bot's decision and the answer's delivery are one write transaction
+   (on SQLite, one turn of the database's single write lock per message). Follow / unfollow and
+   menu clicks go to ``subscription`` / ``click`` and any other message is stored in the desk
+   as a readable placeholder for a person, after a claim of their own; other events are
+   acknowledged.
 4. An answer ready within the reply budget (``WECHAT_REPLY_BUDGET_MS`` of the request, 4 s by
-   default: WeChat waits 5) goes back in the response (``settle(delivered_in_reply=True)``).
-   Later than that, the reply is ``success`` and the desk pushes the answer through the
-   customer-service API (``settle(delivered_in_reply=False)``).
+   default: WeChat waits 5) is stored as delivered and goes back in the response. Later than
+   that, the reply is ``success`` and the desk pushes the answer through the customer-service
+   API (queued when the answer is stored).
 
 The answer is computed in the request itself, not in a thread that the budget could abandon: if
-it takes longer than WeChat's 5 seconds, WeChat's retry meets the delivery row and gets
-``success``, and the late answer is pushed — once, either way.
+it takes longer than WeChat's 5 seconds, WeChat's retry meets the claim — committed, or still
+in the first request's transaction, which the retry's own claim waits for — and gets
+``success``; the late answer is pushed, once either way.
 """
 
 import logging
@@ -37,7 +42,7 @@ from django.views.decorators.csrf import csrf_exempt
 from xiaonuo.channels import autoreply_port, desk_port
 from xiaonuo.channels import selectors as channels_selectors
 from xiaonuo.channels import services as channels_services
-from xiaonuo.channels.autoreply_port import BotAnswer
+from xiaonuo.channels.autoreply_port import BotAnswer, PassiveReply
 from xiaonuo.channels.exceptions import ChannelsError
 from xiaonuo.channels.inbound import InboundMessage
 from xiaonuo.channels.models import WeChatAccount
@@ -185,11 +190,21 @@ def handle_message(
     """The passive reply's XML, or None for ``success``."""
     channel = account.channel
     key = message.dedup_key()
-    if not channels_services.record_wechat_delivery(channel=channel, key=key):
+    # A copy that arrives after the first was recorded (WeChat's retries, seconds later) is
+    # recognised by a read, which on SQLite does not wait for the database's one write lock.
+    if channels_services.wechat_delivery_seen(channel=channel, key=key):
+        log.info("wechat callback %s: %s delivered again; answered success", channel.pk, key)
+        return None
+    # Text is claimed inside auto-reply's transaction (``PassiveReply``): the claim, the message,
+    # the answer and its delivery are one write. Everything else claims first, on its own.
+    in_one_transaction = message.msg_type == "text"
+    if not in_one_transaction and not channels_services.claim_wechat_delivery(
+        channel=channel, key=key
+    ):
         log.info("wechat callback %s: %s delivered again; answered success", channel.pk, key)
         return None
     try:
-        answer = _dispatch(account, message)
+        answer = _dispatch(account, message, started=started)
     except ServiceError as error:
         # The message itself is refused (e.g. empty text): a retry would be refused the same.
         log.warning(
@@ -201,8 +216,10 @@ def handle_message(
         )
         return None
     except Exception:
-        # Our failure: forget the delivery so WeChat's retry is handled afresh.
-        channels_services.forget_wechat_delivery(channel=channel, key=key)
+        # Our failure: forget the delivery so WeChat's retry is handled afresh (a text's claim
+        # was rolled back with its transaction).
+        if not in_one_transaction:
+            channels_services.forget_wechat_delivery(channel=channel, key=key)
         log.exception("wechat callback %s: %s failed", channel.pk, key)
         raise Refused(ChannelsError.WECHAT_UNAVAILABLE, "Temporarily unavailable", 503) from None
     if answer is None:
@@ -210,7 +227,9 @@ def handle_message(
     return _passive_reply(account, message, answer, started=started)
 
 
-def _dispatch(account: WeChatAccount, message: wechat_messages.WeChatMessage) -> BotAnswer | None:
+def _dispatch(
+    account: WeChatAccount, message: wechat_messages.WeChatMessage, *, started: float
+) -> BotAnswer | None:
     workspace, channel_id = account.workspace, account.channel_id
     openid = message.from_user
     if message.msg_type == "text":
@@ -222,6 +241,15 @@ def _dispatch(account: WeChatAccount, message: wechat_messages.WeChatMessage) ->
                 identities={"openid": openid},
                 external_id=message.msg_id,
                 sent_at=_sent_at(message),
+            ),
+            passive=PassiveReply(
+                claim=lambda: channels_services.claim_wechat_delivery(
+                    channel=account.channel, key=message.dedup_key()
+                ),
+                in_time=lambda answer: (
+                    _in_time(started)
+                    and render_answer(answer, to_user=openid, from_user=message.to_user) is not None
+                ),
             ),
         )
     if message.msg_type == "event":
@@ -267,6 +295,10 @@ def _sent_at(message: wechat_messages.WeChatMessage) -> datetime | None:
         return None
 
 
+def _in_time(started: float) -> bool:
+    return (time.monotonic() - started) * 1000 <= settings.WECHAT_REPLY_BUDGET_MS
+
+
 def _passive_reply(
     account: WeChatAccount,
     message: wechat_messages.WeChatMessage,
@@ -274,18 +306,19 @@ def _passive_reply(
     *,
     started: float,
 ) -> str | None:
-    settle = autoreply_port.settle()
-    in_time = (time.monotonic() - started) * 1000 <= settings.WECHAT_REPLY_BUDGET_MS
     xml = render_answer(answer, to_user=message.from_user, from_user=message.to_user)
     if not answer.message_id:
         # Nothing stored to push later (a welcome, a menu answer): reply while WeChat may still
         # be listening.
         return xml
-    if not in_time or xml is None:
-        settle(workspace=account.workspace, message_id=answer.message_id, delivered_in_reply=False)
-        return None
-    settle(workspace=account.workspace, message_id=answer.message_id, delivered_in_reply=True)
-    return xml
+    if answer.in_reply:
+        return xml  # stored as delivered in this response, in the answer's own transaction
+    # Too late for this response: the desk pushes it (already queued when it was stored;
+    # settling again is harmless, only a PENDING message is queued and pushed once).
+    autoreply_port.settle()(
+        workspace=account.workspace, message_id=answer.message_id, delivered_in_reply=False
+    )
+    return None
 
 
 def render_answer(answer: BotAnswer, *, to_user: str, from_user: str) -> str | None:

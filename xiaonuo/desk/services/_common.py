@@ -20,16 +20,22 @@ from xiaonuo.desk.models import (
     TicketChange,
     TicketStatus,
 )
+from xiaonuo.desk.search import services as search_services
 from xiaonuo.lib.dispatch import dispatch_on_commit
 from xiaonuo.lib.errors import ServiceError
 
 SYSTEM = Actor()  # Xiaonuo itself: automatic assignment, the auto-close job
 
 
-def announce_created(message: Message) -> None:
+def announce_created(message: Message, *, index_now: bool = False) -> None:
     """``desk.message_created`` once the caller's transaction commits. The payload carries what
     the reactions need (kind, author, text), so they neither re-read the row just written nor
-    queue work for a message they ignore (enrichment reads customers' messages only)."""
+    queue work for a message they ignore (enrichment reads customers' messages only).
+
+    ``index_now``: the search index row is written in this transaction (the caller's, which
+    holds the write lock anyway: auto-reply's live path), and the reaction skips it."""
+    if index_now:
+        search_services.index_in_transaction(message_id=message.pk, text=message.text)
     dispatch_on_commit(
         "desk.message_created",
         workspace_id=message.workspace_id,
@@ -37,6 +43,7 @@ def announce_created(message: Message) -> None:
         kind=message.kind,
         author_kind=message.author_kind,
         text=message.text,
+        indexed=index_now,
     )
 
 
@@ -80,14 +87,19 @@ def refuse_if_closed(ticket: Ticket) -> None:
 
 
 def touch(ticket: Ticket, *, now: datetime | None = None) -> None:
-    """Mark a locked ticket changed: newest activity, and a new version for stale-page checks."""
+    """Mark a locked ticket changed: newest activity, and a new version for stale-page checks.
+
+    The row is locked (``lock_ticket``) or was created in this transaction, so the version
+    read with it is the stored one and the next is known without reading it back."""
     ticket.last_activity_at = now or timezone.now()
-    ticket.version = F("version") + 1
+    version = ticket.version
+    ticket.version = version + 1 if isinstance(version, int) else F("version") + 1
 
 
 def save_ticket(ticket: Ticket) -> Ticket:
     ticket.save()
-    ticket.refresh_from_db(fields=["version"])  # F() expression → the stored number
+    if not isinstance(ticket.version, int):
+        ticket.refresh_from_db(fields=["version"])  # F() expression → the stored number
     return ticket
 
 

@@ -29,7 +29,12 @@ from xiaonuo.desk.services.tickets import enter_status
 
 
 def record_bot_reply(
-    *, workspace: Workspace, ticket_id: int, text: str, just_received: Received | None = None
+    *,
+    workspace: Workspace,
+    ticket_id: int,
+    text: str,
+    just_received: Received | None = None,
+    delivered_in_reply: bool | None = None,
 ) -> Message:
     """Xiaonuo's answer in the ticket's conversation; the ticket becomes SOLVED.
 
@@ -42,10 +47,19 @@ def record_bot_reply(
     ``just_received``: what ``receive_message`` returned in the caller's still open transaction
     (auto-reply answers in the transaction that stored the question): its ticket and
     conversation are already locked and current, so they are not read again.
+
+    ``delivered_in_reply``: the channel already knows how it delivers the answer (the WeChat
+    callback decides in this transaction), so it is settled as it is stored — True: DELIVERED
+    in the channel's response; False: pushed on commit — instead of in a transaction of its own
+    afterwards. None: PENDING until ``settle_bot_reply``.
+
+    With ``just_received`` no savepoint is taken (the caller's transaction is open and has its
+    own): an error here undoes the caller's savepoint as a whole; the search index row is
+    written in that transaction (see ``receive_message``'s ``savepoint``).
     """
     text = clean_text(text)
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=just_received is None):
         ticket = _locked_ticket(workspace=workspace, ticket_id=ticket_id, received=just_received)
         _common.refuse_if_closed(ticket)
         thread = (
@@ -62,8 +76,14 @@ def record_bot_reply(
             author_kind=AuthorKind.SYSTEM,
             text=text,
             created_at=now,
-            delivery_status=DeliveryStatus.PENDING if push else DeliveryStatus.DELIVERED,
+            delivery_status=(
+                DeliveryStatus.PENDING
+                if push and not delivered_in_reply
+                else DeliveryStatus.DELIVERED
+            ),
         )
+        if push and delivered_in_reply is False:
+            _push_on_commit(message.pk)
         old = ticket.status
         if ticket.first_response_at is None:
             ticket.first_response_at = now
@@ -77,7 +97,7 @@ def record_bot_reply(
         notify.message_created(
             message, ticket=ticket, status_from=old, status_changed=old != ticket.status
         )
-        _common.announce_created(message)
+        _common.announce_created(message, index_now=just_received is not None)
     return message
 
 
@@ -111,7 +131,7 @@ def hand_off_ticket(
     note = clean_text(note)
     now = timezone.now()
     by = who(SYSTEM)
-    with transaction.atomic():
+    with transaction.atomic(savepoint=just_received is None):  # as record_bot_reply
         ticket = _locked_ticket(workspace=workspace, ticket_id=ticket_id, received=just_received)
         _common.refuse_if_closed(ticket)
         old_status, old_priority = ticket.status, ticket.priority
@@ -132,7 +152,7 @@ def hand_off_ticket(
         )
         touch(ticket, now=now)
         _common.save_ticket(ticket)
-        _common.announce_created(note_message)
+        _common.announce_created(note_message, index_now=just_received is not None)
         if old_status != ticket.status:
             notify.status_changed(ticket, old=old_status, new=ticket.status)
             if ticket.assignee_id is None:

@@ -59,9 +59,12 @@ class Received:
     conversation: Conversation
     ticket: Ticket
     duplicate: bool  # the channel delivered a message already stored; nothing was changed
+    new_conversation: bool = False  # this message started the conversation
 
 
-def receive_message(*, workspace: Workspace, inbound: InboundMessage) -> Received:
+def receive_message(
+    *, workspace: Workspace, inbound: InboundMessage, savepoint: bool = True
+) -> Received:
     """Store a customer's message from any channel — the single entry point (DESIGN.md §3).
 
     Finds or creates the customer by identity, finds or starts the conversation, joins the
@@ -73,6 +76,9 @@ def receive_message(*, workspace: Workspace, inbound: InboundMessage) -> Receive
     Everything is checked before anything is written; the writes are one transaction. The
     customer's row is locked first, so two messages of one person are taken one after the other
     (one conversation, one ticket), while different people's messages do not wait for each other.
+    ``savepoint=False``: inside a caller's transaction that is undone as a whole on any error
+    (auto-reply's ``respond``), no savepoint of its own, and the message's search index row is
+    written in that transaction too rather than after it (one write per message on SQLite).
     """
     text = clean_text(inbound.text)
     channel = channels_selectors.get_channel(workspace=workspace, channel_id=inbound.channel_id)
@@ -88,14 +94,17 @@ def receive_message(*, workspace: Workspace, inbound: InboundMessage) -> Receive
             status=422,
         )
     now = timezone.now()
-    with transaction.atomic():
+    with transaction.atomic(savepoint=savepoint):
         conversation, customer = _find_thread(
             workspace=workspace, channel=channel, inbound=inbound, identities=identities
         )
-        if inbound.external_id:
+        # Only a person who already has a conversation here can have sent this one before (a
+        # new thread asked for, ``start_new``, may follow one).
+        if inbound.external_id and (conversation is not None or inbound.start_new):
             known = _already_stored(channel=channel, customer=customer, inbound=inbound)
             if known is not None:
                 return known
+        started = conversation is None
         if conversation is None:
             conversation = Conversation.objects.create(
                 workspace=workspace, channel=channel, customer=customer
@@ -128,8 +137,14 @@ def receive_message(*, workspace: Workspace, inbound: InboundMessage) -> Receive
             status_from=old_status,
             status_changed=old_status != ticket.status,
         )
-        _common.announce_created(message)
-    return Received(message=message, conversation=conversation, ticket=ticket, duplicate=False)
+        _common.announce_created(message, index_now=not savepoint)
+    return Received(
+        message=message,
+        conversation=conversation,
+        ticket=ticket,
+        duplicate=False,
+        new_conversation=started,
+    )
 
 
 def _normalised_identities(identities: Mapping[str, str]) -> dict[str, str]:
@@ -190,12 +205,15 @@ def _customer_for(*, workspace: Workspace, identities: dict[str, str]) -> int:
     """The customer these identities name, created if none does; identities naming two
     customers merge them into the one named by the best identity (``_IDENTITY_ORDER``)."""
     owner: int | None = None
-    for kind, value in identities.items():
-        found = customers_selectors.find_customer_by_identity(
-            workspace=workspace, kind=kind, value=value
+    named_by = ""  # the identity kind that named ``owner``: linking it again changes nothing
+    for kind, value in identities.items():  # normalised already: a plain look-up of the id
+        found = (
+            Identity.objects.filter(workspace=workspace, kind=kind, value=value)
+            .values_list("customer_id", flat=True)
+            .first()
         )
         if found is not None:
-            owner = found.pk
+            owner, named_by = found, kind
             break
     if owner is None:
         kind, value = next(iter(identities.items()))
@@ -203,7 +221,10 @@ def _customer_for(*, workspace: Workspace, identities: dict[str, str]) -> int:
         owner = customers_services.ensure_customers_for_identities(
             workspace=workspace, kind=IdentityKind(kind), values=[value]
         )[value]
+        named_by = kind
     for kind, value in identities.items():
+        if kind == named_by:
+            continue
         owner = customers_services.link_identity(
             workspace=workspace,
             customer_id=owner,
@@ -233,13 +254,17 @@ def _already_stored(
     *, channel: Channel, customer: Customer, inbound: InboundMessage
 ) -> Received | None:
     conversations = Conversation.objects.filter(customer=customer, channel=channel)
-    message = (
+    # A probe first (the usual answer is "no"), the rows only for a redelivery.
+    found = (
         Message.objects.filter(
             conversation__in=conversations, external_id=inbound.external_id[:200]
         )
-        .select_related("conversation", "ticket")
+        .values_list("pk", flat=True)
         .first()
     )
+    if found is None:
+        return None
+    message = Message.objects.filter(pk=found).select_related("conversation", "ticket").first()
     if message is None or message.conversation is None or message.ticket is None:
         return None
     return Received(
