@@ -1,0 +1,151 @@
+"""The WeChat callback's cost per message in one process: CPU ms and SQL statements.
+
+    python benchmarks/wechat_callback_cpu.py [--messages 600] [--openids 5000] [--mode safe]
+                                             [--postgres] [--profile] [--show-sql 1]
+
+The HTTP benchmark (``wechat_callback.py``) needs a quiet machine; this one does not: it counts
+what one message costs — CPU time of this process (``time.process_time``, which other work on
+the machine hardly moves) and the statements sent to the database — through Django's WSGI
+handler with every middleware, the same wiring as the live server, and no HTTP. Same install,
+knowledge base and messages as the HTTP benchmark (its ``prepare`` and ``build_requests``):
+copies of earlier messages (WeChat's retries), answered questions and hand-offs are reported
+apart. ``--openids`` small makes most senders come back (reopened tickets, repeats, people
+already with an agent); large makes most of them new.
+
+Nothing is written to docs/benchmarks.md: the numbers go in the report of whoever runs it.
+"""
+
+import argparse
+import cProfile
+import io
+import os
+import pstats
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import wechat_callback  # noqa: E402
+from _common import PG_ADMIN_URL, ROOT  # noqa: E402
+from wechat_callback import percentile  # noqa: E402
+
+
+def _options() -> argparse.Namespace:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--messages", type=int, default=600)
+    parser.add_argument("--openids", type=int, default=5000)
+    parser.add_argument("--mode", choices=("plain", "safe"), default="safe")
+    parser.add_argument("--postgres", action="store_true", help="PostgreSQL instead of SQLite")
+    parser.add_argument("--profile", action="store_true", help="cProfile, top functions")
+    parser.add_argument("--show-sql", type=int, default=0, help="print the statements of N")
+    return parser.parse_args()
+
+
+def main() -> None:
+    options = _options()
+    with tempfile.TemporaryDirectory(prefix="xiaonuo-wechat-cpu-") as data_dir:
+        env = {
+            **os.environ,
+            "XIAONUO_DATA_DIR": data_dir,
+            "DJANGO_SETTINGS_MODULE": "xiaonuo.settings",
+            "LOG_LEVEL": "ERROR",
+            "PYTHONPATH": str(ROOT),
+        }
+        env.pop("DATABASE_URL", None)
+        if options.postgres:
+            import psycopg
+
+            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+                conn.execute("DROP DATABASE IF EXISTS xiaonuo_wechat_cpu WITH (FORCE)")
+                conn.execute("CREATE DATABASE xiaonuo_wechat_cpu")
+            env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/xiaonuo_wechat_cpu"
+        path, _channel_pk = wechat_callback.prepare(env)
+        print(run(options, path))
+
+
+def run(options: argparse.Namespace, path: str) -> str:
+    from django.conf import settings
+    from django.db import connection
+    from django.test import Client
+
+    settings.ALLOWED_HOSTS = ["*"]
+    client = Client()
+    spec = {
+        "seed": 4,
+        "rate": 200,
+        "seconds": options.messages / 200,
+        "openids": options.openids,
+        "answerable_share": 0.7,
+        "retry_share": 0.05,
+        "mode": options.mode,
+        "path": path,
+    }
+    warm = {
+        **spec,
+        "seconds": 0.1,
+        "retry_share": 0,
+        "msg_base": 6_000_000_000_000_000,
+        "openid_prefix": "oWarmUp",
+    }
+    for request in wechat_callback.build_requests(warm):  # the matcher, the imports
+        client.post(request["path"], request["body"], content_type="text/xml")
+
+    statements: list[str] = []
+
+    def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202 - Django's hook
+        statements.append(sql)
+        return execute(sql, params, many, context)
+
+    rows: dict[str, list[tuple[float, int]]] = {}
+    profile = cProfile.Profile() if options.profile else None
+    shown: list[str] = []
+    with connection.execute_wrapper(count):
+        for request in wechat_callback.build_requests(spec):
+            statements.clear()
+            started = time.process_time()
+            if profile is not None:
+                profile.enable()
+            response = client.post(request["path"], request["body"], content_type="text/xml")
+            if profile is not None:
+                profile.disable()
+            cpu_ms = (time.process_time() - started) * 1000
+            if response.status_code != 200:
+                raise SystemExit(f"HTTP {response.status_code}: {response.content[:200]!r}")
+            kind = (
+                "copy (WeChat's retry)"
+                if request["retry"]
+                else "answered"
+                if response.content != b"success"
+                else "handed off / silent"
+            )
+            rows.setdefault(kind, []).append((cpu_ms, len(statements)))
+            if len(shown) < options.show_sql and kind == "answered":
+                shown.append("\n".join(f"    {s[:150]}" for s in statements))
+    lines = [
+        f"{options.messages} messages, {options.mode} mode, "
+        f"{connection.vendor}, {options.openids} openids",
+        "",
+        "| message | n | CPU ms mean | CPU ms p99 | statements mean | max |",
+        "|---|---|---|---|---|---|",
+    ]
+    for kind, measured in sorted(rows.items()):
+        cpu = [m[0] for m in measured]
+        count_ = [m[1] for m in measured]
+        lines.append(
+            f"| {kind} | {len(measured)} | {sum(cpu) / len(cpu):.2f} | "
+            f"{percentile(cpu, 0.99):.2f} | {sum(count_) / len(count_):.1f} | {max(count_)} |"
+        )
+    everything = [m[0] for measured in rows.values() for m in measured]
+    lines.append(f"\nall messages: {sum(everything) / len(everything):.2f} ms CPU on average")
+    for i, sql in enumerate(shown, start=1):
+        lines.append(f"\nstatements of answered message {i}:\n{sql}")
+    if profile is not None:
+        out = io.StringIO()
+        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
+        lines.append(out.getvalue())
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
