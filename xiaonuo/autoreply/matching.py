@@ -661,7 +661,14 @@ class _Reranker:
         top = int(np.argmax(which))
         summary = _present_features(matrix[top], which)
         present = float(_probability(self.present, summary[None, :])[0])
-        return which * present
+        if self.temperature is None:
+            return which * present
+        # Intents: ``present`` already reads the classifier's probability and lead, so it is
+        # the best's confidence; the others share what is left in proportion, below the best.
+        rest = (1.0 - present) / max(1.0 - float(which[top]), 1e-9)
+        out = np.minimum(which * rest, present * which / max(float(which[top]), 1e-9))
+        out[top] = present
+        return out
 
 
 def _probability(model: LogisticRegression, matrix: np.ndarray) -> np.ndarray:
