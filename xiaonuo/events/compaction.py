@@ -180,8 +180,9 @@ def _tail_reader() -> Iterator[Callable[[int, int], pa.Table]]:
         sql = (
             "SELECT workspace_id, customer_id, type, name, properties::text AS properties, "  # noqa: S608
             "user_id, anonymous_id, message_id, timestamp, received_at "
-            f"FROM {Event._meta.db_table} WHERE id > {{}} AND id <= {{}} ORDER BY id"
-        )
+            f"FROM {Event._meta.db_table} WHERE id > {{}} AND id <= {{}}"
+        )  # no ORDER BY: the lake sorts by day, customer and time anyway, and PostgreSQL's sort
+        # of a million wide rows spilled to disk (0.6 s of the server's 1 s)
 
         def read_postgres(low: int, high: int) -> pa.Table:
             cursor = conn.cursor()
