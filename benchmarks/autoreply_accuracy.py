@@ -12,7 +12,9 @@ Every number comes from ``xiaonuo autoreply match --kb KB.csv --in QUERIES.csv -
   reported on its two parts: the first 2,000 queries (file order), on which the matcher's
   design and default threshold were chosen, and the other 6,422, never looked at while tuning.
 - ``intent/cic/train.csv``: our own seeded split, stratified by intent, 80% → KB (each message
-  a phrasing of its intent, faq_id = label), 20% → questions. Top-1 accuracy and macro-F1.
+  a phrasing of its intent, faq_id = label), 20% → questions. Top-1 accuracy and macro-F1;
+  also on the held-back messages whose label a cross-validated committee confirms (a
+  noise-aware view, biased up: see NOTES) and, for scale, a plain classifier on the same split.
 
 "Answered" = the command's ``answered`` column (score ≥ ``DEFAULT_THRESHOLD``); precision when
 answered = share right among those. Writes the "Auto-reply matcher: accuracy" section of
@@ -70,7 +72,16 @@ def main() -> None:
             if name == "cic":
                 rows = _cic(data / "intent" / "cic" / "train.csv", work)
                 lines.append(_row("cic (our 80/20 split)", rows))
+                confirmed = rows["confirmed"]
+                lines.append(
+                    _row(
+                        f"cic, only labels a committee confirms ({sum(confirmed):,} of "
+                        f"{len(confirmed):,}; agreement, biased up, not an accuracy)",
+                        _subset(rows, confirmed),
+                    )
+                )
                 verdicts.append(_cic_verdict(rows))
+                verdicts.append(_cic_baseline(kb=rows["kb"], held=rows["held"]))
             else:
                 rows = _retrieval(data / "faq_retrieval" / name, work)
                 lines.append(_row(name, rows))
@@ -90,16 +101,19 @@ def main() -> None:
 NOTES = """\
 Notes:
 - The retrieval sets' knowledge bases hold one phrasing per entry, so the re-ranker is trained
-  on perturbed copies of the phrasings (self-supervision, no outside data); in CIC each intent
-  has ~80 phrasings and a per-knowledge-base classifier joins the features.
+  on perturbed copies of the phrasings (self-supervision, no outside data). In CIC each intent
+  has ~80 phrasings: the per-knowledge-base classifier (character 1–3-grams, linear SVM) ranks
+  and a model trained on its cross-fitted predictions gives the confidence.
 - AFQMC and BQ label only the pairs annotators saw; in their narrow domains many standard
   questions are paraphrases of each other (see the data README), so their scores are lower
   bounds for comparison only.
 - CIC's train/dev files carry deliberate label noise (DataCLUE); our held-back 20% comes from the
-  same noisy files, so its labels are noisy too. For scale on the same split: a TF-IDF
-  character 1–3-gram linear SVM trained directly on the 80% scores about 53% accuracy and 41%
-  macro-F1 (measured while building this benchmark), far below the 81.8% the data README
-  reports on the clean holdout."""
+  same noisy files, so its labels are noisy too, and the data README's 81.8% (TF-IDF + LR) was
+  measured on the clean holdout, which we do not have. The second CIC row keeps only the
+  held-back messages whose given label two different classifiers (character 1–3-gram SVM,
+  character 1–2-gram naive Bayes), each cross-validated without the message, both predict: a
+  noise-aware view, but the subset is chosen by models akin to the matcher's own classifier, so
+  it measures agreement with them and is biased up — it is not the clean accuracy."""
 
 
 def _run_match(kb: Path, queries: Path, out: Path) -> float:
@@ -162,6 +176,80 @@ def _cic(path: Path, work: Path) -> dict:
         "right": [g == p for g, p in zip(gold, predicted, strict=True)],
         "answered": [r["answered"] == "1" for r in results],
         "seconds": seconds,
+        "macro_f1": f1_score(gold, predicted, average="macro"),
+        "gold": gold,
+        "predicted": predicted,
+        "confirmed": _committee_confirms(kb, held),
+        "kb": kb,
+        "held": held,
+    }
+
+
+def _cic_baseline(*, kb: list[dict[str, str]], held: list[dict[str, str]]) -> str:
+    """A plain classifier on the same split, for scale: TF-IDF character 1–3-grams and a
+    linear SVM trained directly on the 80% (scikit-learn's default C=1, and C=0.3, the
+    matcher's own classifier's setting)."""
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.metrics import f1_score
+    from sklearn.svm import LinearSVC
+
+    vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
+    matrix = vectorizer.fit_transform([r["text"] for r in kb])
+    questions = vectorizer.transform([r["text"] for r in held])
+    gold = [r["label"] for r in held]
+    parts = []
+    for c in (1.0, 0.3):
+        predicted = LinearSVC(C=c).fit(matrix, [r["label"] for r in kb]).predict(questions)
+        right = sum(g == p for g, p in zip(gold, predicted, strict=True)) / len(gold)
+        parts.append(
+            f"C={c:g}: top-1 {right:.1%}, macro-F1 {f1_score(gold, predicted, average='macro'):.1%}"
+        )
+    return (
+        "For scale on the same split, TF-IDF character 1–3-grams + a linear SVM trained "
+        f"directly on the 80% ({'; '.join(parts)})."
+    )
+
+
+def _committee_confirms(kb: list[dict[str, str]], held: list[dict[str, str]]) -> list[bool]:
+    """For each held-back message: do two different classifiers, each trained without it
+    (5-fold cross-validation over the whole file), both predict its given label? A label two
+    such models confirm is less likely to be one of DataCLUE's planted errors. The subset is
+    chosen by models akin to the matcher's own classifier, so scores on it are biased up: a
+    noise-aware view next to the plain number, not an estimate of clean accuracy."""
+    import numpy as np
+    from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
+    from sklearn.model_selection import StratifiedKFold
+    from sklearn.naive_bayes import MultinomialNB
+    from sklearn.svm import LinearSVC
+
+    rows = kb + held
+    texts = [r["text"] for r in rows]
+    labels = np.asarray([r["label"] for r in rows])
+    agree = np.ones(len(rows), dtype=bool)
+    folds = StratifiedKFold(n_splits=5, shuffle=True, random_state=SPLIT_SEED)
+    for train, test in folds.split(texts, labels):
+        for vectorizer, model in (
+            (TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True), LinearSVC()),
+            (CountVectorizer(analyzer="char", ngram_range=(1, 2)), MultinomialNB(alpha=0.1)),
+        ):
+            matrix = vectorizer.fit_transform([texts[i] for i in train])
+            model.fit(matrix, labels[train])
+            predicted = model.predict(vectorizer.transform([texts[i] for i in test]))
+            agree[test] &= predicted == labels[test]
+    return agree[len(kb) :].tolist()
+
+
+def _subset(rows: dict, keep: list[bool]) -> dict:
+    from sklearn.metrics import f1_score
+
+    pick = [i for i, k in enumerate(keep) if k]
+    gold = [rows["gold"][i] for i in pick]
+    predicted = [rows["predicted"][i] for i in pick]
+    return {
+        "entries": rows["entries"],
+        "right": [rows["right"][i] for i in pick],
+        "answered": [rows["answered"][i] for i in pick],
+        "seconds": None,
         "macro_f1": f1_score(gold, predicted, average="macro"),
     }
 
