@@ -18,16 +18,14 @@ Nothing is written to docs/benchmarks.md: the numbers go in the report of whoeve
 import argparse
 import cProfile
 import io
-import os
 import pstats
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wechat_callback  # noqa: E402
-from _common import PG_ADMIN_URL, ROOT  # noqa: E402
+from _common import environment  # noqa: E402
 from wechat_callback import percentile  # noqa: E402
 
 
@@ -44,22 +42,8 @@ def _options() -> argparse.Namespace:
 
 def main() -> None:
     options = _options()
-    with tempfile.TemporaryDirectory(prefix="xiaonuo-wechat-cpu-") as data_dir:
-        env = {
-            **os.environ,
-            "XIAONUO_DATA_DIR": data_dir,
-            "DJANGO_SETTINGS_MODULE": "xiaonuo.settings",
-            "LOG_LEVEL": "ERROR",
-            "PYTHONPATH": str(ROOT),
-        }
-        env.pop("DATABASE_URL", None)
-        if options.postgres:
-            import psycopg
-
-            with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
-                conn.execute("DROP DATABASE IF EXISTS xiaonuo_wechat_cpu WITH (FORCE)")
-                conn.execute("CREATE DATABASE xiaonuo_wechat_cpu")
-            env["DATABASE_URL"] = PG_ADMIN_URL.rsplit("/", 1)[0] + "/xiaonuo_wechat_cpu"
+    backend = "postgres" if options.postgres else "sqlite"
+    with environment(backend, name="xiaonuo_wechat_cpu") as env:
         path, _channel_pk = wechat_callback.prepare(env)
         print(run(options, path))
 
