@@ -18,7 +18,9 @@ How a question is matched (docs/decisions/0015-faq-matcher.md says why):
    that the candidate is the right answer. It is trained at build time by self-supervision on
    the knowledge base itself: each phrasing (or a perturbed copy of it) is asked as a question
    with itself held out, so the model learns what a right and a wrong candidate look like here,
-   including the case where the right entry is not in the knowledge base at all.
+   including the case where the right entry is not in the knowledge base at all. When
+   entries have many phrasings (intents rather than FAQs) the per-knowledge-base classifier
+   ranks instead: with dozens of examples per entry it beats any nearest-phrasing re-ranker.
 4. Agents' confirmations and corrections (``Feedback``) become phrasings of their entry and a
    query seen before is answered with the entry the agent chose.
 """
@@ -658,7 +660,11 @@ class _Reranker:
     is it this candidate? (trained on questions whose entry is present). ``present``: does the
     knowledge base hold the answer at all? (read from the best candidate; trained on questions
     whose entry was present against ones whose entry was held out). A candidate's confidence
-    is the product: a clear winner over nothing that fits is not an answer."""
+    is the product: a clear winner over nothing that fits is not an answer.
+
+    With ``temperature`` (intents: the entry classifier exists) ``which`` is the softmax of the
+    classifier's margins instead, and ``present`` — which reads them — is the best candidate's
+    confidence outright."""
 
     which: LogisticRegression
     present: LogisticRegression | None

@@ -187,3 +187,60 @@ def test_building_is_deterministic():
     first = Matcher.build(KB).match("退款多久能到", k=3)
     second = Matcher.build(KB).match("退款多久能到", k=3)
     assert [(c.faq_id, c.confidence) for c in first] == [(c.faq_id, c.confidence) for c in second]
+
+
+INTENTS = (
+    KbEntry(
+        "angry",
+        (
+            "你们这是什么服务态度",
+            "太气人了",
+            "我很生气",
+            "等了一个星期还没发货，太过分了",
+            "客服半天不回消息，气死我了",
+            "再也不在你们家买了",
+            "这服务也太差了吧",
+            "我要投诉你们",
+        ),
+    ),
+    KbEntry(
+        "bargain",
+        (
+            "能便宜点吗",
+            "再便宜一点吧",
+            "能不能少点钱",
+            "便宜二十块我就买",
+            "老顾客了给个优惠吧",
+            "打个折呗",
+            "价格能再低一点吗",
+            "包邮的话我就拍了",
+        ),
+    ),
+    KbEntry(
+        "ship-when",
+        (
+            "什么时候发货",
+            "今天能发货吗",
+            "下单后多久发",
+            "几天能发出去",
+            "明天会发吗",
+            "周末发货吗",
+            "拍了以后什么时候寄出",
+            "能不能快点发货",
+        ),
+    ),
+)
+
+
+def test_intents_with_many_examples_are_routed_by_their_words():
+    """Entries with many phrasings (intents): the classifier over them ranks, and the
+    confidences stay probabilities, best first."""
+    matcher = Matcher.build(INTENTS)
+    assert best(matcher, "你们家客服态度太差了，我要投诉") == "angry"
+    assert best(matcher, "再少点钱吧，便宜点我就买") == "bargain"
+    assert best(matcher, "今天下单明天能发货吗") == "ship-when"
+    for query in ("发货太慢了，气死我了", "便宜点", "你好"):
+        confidences = [c.confidence for c in matcher.match(query, k=3)]
+        assert confidences == sorted(confidences, reverse=True)
+        assert all(0.0 <= c <= 1.0 for c in confidences)
+        assert sum(confidences) <= 1.0 + 1e-9
