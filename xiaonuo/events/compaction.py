@@ -1,8 +1,8 @@
 """Compaction: accepted events move from the tail table into the Parquet lake, exactly once.
 
-DESIGN.md §3. A run reads the tail in id order above the watermark (``LakeState``), in batches:
-each batch is read as Arrow through ADBC (about 1.3M rows/s from SQLite; the Django cursor
-managed 0.5M), split by workspace and local day in DuckDB, checked against the lake's files of
+DESIGN.md §3. A run reads the tail above the watermark (``LakeState``) in id ranges of
+BATCH_ROWS: each batch is read as Arrow (``_tail_reader``; docs/decisions/0019), split by
+workspace and local day in DuckDB, checked against the lake's files of
 the same days (an event sent again through the API after its history was imported is dropped
 here and taken off the day counts), written as new day files, and listed in the manifest in the
 same transaction that advances the watermark. A run killed anywhere leaves either the whole
@@ -164,10 +164,11 @@ def _tail_reader() -> Iterator[Callable[[int, int], pa.Table]]:
     """A function (low, high] → Arrow table of tail rows, in the lake's column types.
 
     PostgreSQL: ADBC (COPY in binary, straight into Arrow). SQLite: one statement returns each
-    column as one concatenated string plus its values' byte lengths, which become Arrow's data
-    and offsets buffers (earlier: JSON lines written by ``json_object`` and parsed by DuckDB, 2.5×
-    the CPU; Python tuples, more still). It runs on Django's connection, so it sees what that
-    connection sees. (ADBC's SQLite driver was tried first: it did not see rows still in the WAL.)
+    text column as one string (see ``_sqlite_reader``), which becomes Arrow's data buffer
+    (earlier: JSON lines written by ``json_object`` and parsed by DuckDB, which cost more in the
+    database and again in the parse; Python tuples, more still). It runs on Django's connection,
+    so it sees what that connection sees. (ADBC's SQLite driver was tried first: it did not see
+    rows still in the WAL.)
     Every batch comes with its events' local ``day``.
     """
     if connection.vendor == "postgresql":
