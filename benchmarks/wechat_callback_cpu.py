@@ -5,7 +5,8 @@
 
 The HTTP benchmark (``wechat_callback.py``) needs a quiet machine; this one does not: it counts
 what one message costs — CPU time of this process (``time.process_time``, which other work on
-the machine hardly moves) and the statements sent to the database — through Django's WSGI
+the machine hardly moves), the statements sent to the database, and the write transactions
+and the time spent in them (on SQLite, turns of its one write lock) — through Django's WSGI
 handler with every middleware, the same wiring as the live server, and no HTTP. Same install,
 knowledge base and messages as the HTTP benchmark (its ``prepare`` and ``build_requests``):
 copies of earlier messages (WeChat's retries), answered questions and hand-offs are reported
@@ -27,6 +28,38 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import wechat_callback  # noqa: E402
 from _common import environment  # noqa: E402
 from wechat_callback import percentile  # noqa: E402
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "WITH", "REPLACE")
+
+
+def _time_transactions(connection, lock: dict) -> None:  # noqa: ANN001 - Django's wrapper
+    """Time every transaction from its BEGIN to its COMMIT or ROLLBACK: on SQLite (IMMEDIATE
+    mode) that is how long the database's one write lock is held, so 1000 / these ms bounds the
+    messages per second whatever the number of cores."""
+    begin, commit, rollback = (
+        connection._start_transaction_under_autocommit,
+        connection._commit,
+        connection._rollback,
+    )
+
+    def started() -> None:
+        lock["since"] = time.perf_counter()
+        begin()
+
+    def ended(end):  # noqa: ANN001, ANN202
+        def run():  # noqa: ANN202
+            try:
+                return end()
+            finally:
+                if lock["since"]:
+                    lock["ms"] += (time.perf_counter() - lock["since"]) * 1000
+                    lock["turns"] += 1
+                    lock["since"] = 0.0
+
+        return run
+
+    connection._start_transaction_under_autocommit = started
+    connection._commit, connection._rollback = ended(commit), ended(rollback)
 
 
 def _options() -> argparse.Namespace:
@@ -76,17 +109,27 @@ def run(options: argparse.Namespace, path: str) -> str:
         client.post(request["path"], request["body"], content_type="text/xml")
 
     statements: list[str] = []
+    lock = {"ms": 0.0, "since": 0.0, "turns": 0}
 
     def count(execute, sql, params, many, context):  # noqa: ANN001, ANN202 - Django's hook
         statements.append(sql)
-        return execute(sql, params, many, context)
+        if connection.in_atomic_block or sql.lstrip().split(" ", 1)[0].upper() not in WRITES:
+            return execute(sql, params, many, context)
+        started = time.perf_counter()  # a write in autocommit: a turn of its own
+        try:
+            return execute(sql, params, many, context)
+        finally:
+            lock["ms"] += (time.perf_counter() - started) * 1000
+            lock["turns"] += 1
 
-    rows: dict[str, list[tuple[float, int]]] = {}
+    _time_transactions(connection, lock)
+    rows: dict[str, list[tuple[float, int, float, int]]] = {}
     profile = cProfile.Profile() if options.profile else None
     shown: list[str] = []
     with connection.execute_wrapper(count):
         for request in wechat_callback.build_requests(spec):
             statements.clear()
+            lock.update(ms=0.0, turns=0)
             started = time.process_time()
             if profile is not None:
                 profile.enable()
@@ -103,23 +146,12 @@ def run(options: argparse.Namespace, path: str) -> str:
                 if response.content != b"success"
                 else "handed off / silent"
             )
-            rows.setdefault(kind, []).append((cpu_ms, len(statements)))
+            rows.setdefault(kind, []).append(
+                (cpu_ms, len(statements), float(lock["ms"]), int(lock["turns"]))
+            )
             if len(shown) < options.show_sql and kind == "answered":
                 shown.append("\n".join(f"    {s[:150]}" for s in statements))
-    lines = [
-        f"{options.messages} messages, {options.mode} mode, "
-        f"{connection.vendor}, {options.openids} openids",
-        "",
-        "| message | n | CPU ms mean | CPU ms p99 | statements mean | max |",
-        "|---|---|---|---|---|---|",
-    ]
-    for kind, measured in sorted(rows.items()):
-        cpu = [m[0] for m in measured]
-        count_ = [m[1] for m in measured]
-        lines.append(
-            f"| {kind} | {len(measured)} | {sum(cpu) / len(cpu):.2f} | "
-            f"{percentile(cpu, 0.99):.2f} | {sum(count_) / len(count_):.1f} | {max(count_)} |"
-        )
+    lines = _table(options, connection.vendor, rows)
     everything = [m[0] for measured in rows.values() for m in measured]
     lines.append(f"\nall messages: {sum(everything) / len(everything):.2f} ms CPU on average")
     for i, sql in enumerate(shown, start=1):
@@ -129,6 +161,26 @@ def run(options: argparse.Namespace, path: str) -> str:
         pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(60)
         lines.append(out.getvalue())
     return "\n".join(lines)
+
+
+def _table(options: argparse.Namespace, vendor: str, rows: dict) -> list[str]:
+    lines = [
+        f"{options.messages} messages, {options.mode} mode, {vendor}, {options.openids} openids",
+        "",
+        "| message | n | CPU ms mean | CPU ms p99 | statements mean | max "
+        "| write transactions | ms in them |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for kind, measured in sorted(rows.items()):
+        cpu = [m[0] for m in measured]
+        count_ = [m[1] for m in measured]
+        n = len(measured)
+        lines.append(
+            f"| {kind} | {n} | {sum(cpu) / n:.2f} | {percentile(cpu, 0.99):.2f} | "
+            f"{sum(count_) / n:.1f} | {max(count_)} | {sum(m[3] for m in measured) / n:.1f} | "
+            f"{sum(m[2] for m in measured) / n:.2f} |"
+        )
+    return lines
 
 
 if __name__ == "__main__":
