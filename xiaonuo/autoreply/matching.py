@@ -392,6 +392,9 @@ class Matcher:
         if classifier is None:
             classifier = self._classifier
         margins = classifier.scores(text) if classifier is not None else None
+        # Ranking by the classifier (intents), its favourites always stay candidates; as a
+        # feature only (a FAQ), the first _CANDIDATES entries of the pool and favourites are.
+        ranking = classifier is not None and classifier.ranks
         classifier_best = 0.0
         # Group the pool by entry: an entry's best phrasing represents it; how many of its
         # phrasings made the pool says how broadly it matches.
@@ -402,7 +405,7 @@ class Matcher:
                 break
             entry = int(self._phrasing_entry[p])
             hits[entry] += 1
-            if entry in chosen or len(chosen) < _CANDIDATES:
+            if not ranking or entry in chosen or len(chosen) < _CANDIDATES:
                 chosen.setdefault(entry, int(p))
         if margins is not None:
             self._add_classifier_favourites(chosen, margins, fused, hide_entry, hide_phrasing)
@@ -414,7 +417,7 @@ class Matcher:
         query_words = set(text.words)
         query_chars = set(text.chars)
         rows: list[tuple[int, int, list[float]]] = []
-        for rank, (entry, p) in enumerate(chosen.items()):
+        for rank, (entry, p) in enumerate(list(chosen.items())[: None if ranking else _CANDIDATES]):
             phrasing = self._texts[p]
             phrasing_words = set(phrasing.words)
             phrasing_chars = set(phrasing.chars)
@@ -581,14 +584,25 @@ class _EntryClassifier:
     character n-grams learns each entry's vocabulary better than nearest-phrasing search."""
 
     MIN_MEAN_PHRASINGS = 4.0
+    # From this many phrasings per entry on average the classifier ranks (intents, CIC's ~80)
+    # instead of only adding a feature: a FAQ with a handful of phrasings per entry (the demo's
+    # 4.7) keeps the re-ranker, which knows when a question is not in the knowledge base.
+    RANKS_FROM_MEAN_PHRASINGS = 8.0
     # One weight per entry and character n-gram, dense: 118 intents over CIC's ~60,000 n-grams
     # are ~60 MB; past this many entries the matcher ranks by retrieval and re-ranker alone.
     MAX_ENTRIES = 500
 
-    def __init__(self, vectorizer: TfidfVectorizer, model: LinearSVC, n: int):
+    def __init__(self, vectorizer: TfidfVectorizer, model: LinearSVC, n: int, ranks: bool):
         self._vectorizer = vectorizer
         self._model = model
         self._n = n
+        self.ranks = ranks  # whether it ranks the candidates rather than adding a feature
+
+    @staticmethod
+    def _input(text: _Text, ranks: bool) -> str:
+        # Ranking intents, punctuation and particles tell a question from a statement; as a
+        # FAQ's feature, the normalised text (as the rest of the matcher reads it) did better.
+        return text.surface if ranks else text.norm
 
     @classmethod
     def fit(
@@ -600,19 +614,20 @@ class _EntryClassifier:
             or len(owners) / len(counts) < cls.MIN_MEAN_PHRASINGS
         ):
             return None
+        ranks = len(owners) / len(counts) >= cls.RANKS_FROM_MEAN_PHRASINGS
         vectorizer = TfidfVectorizer(analyzer="char", ngram_range=(1, 3), sublinear_tf=True)
-        matrix = vectorizer.fit_transform([t.surface for t in texts])
+        matrix = vectorizer.fit_transform([cls._input(t, ranks) for t in texts])
         # A linear SVM: as accurate as logistic regression here and ten times faster to train
         # (the knowledge base is rebuilt whenever it changes). Its margins are a feature; the
         # re-ranker turns them into a probability.
-        model = LinearSVC(C=0.3)
+        model = LinearSVC(C=0.3 if ranks else 0.5)
         model.fit(matrix, list(owners))
-        return cls(vectorizer, model, n_entries)
+        return cls(vectorizer, model, n_entries, ranks)
 
     def scores(self, text: _Text) -> np.ndarray:
         """Each entry's margin (entries the model never saw get a low one)."""
         out = np.full(self._n, -2.0, dtype=np.float64)
-        row = self._vectorizer.transform([text.surface])
+        row = self._vectorizer.transform([self._input(text, self.ranks)])
         margins = self._model.decision_function(row)[0]
         classes = self._model.classes_
         if len(classes) == 2:  # a binary SVM gives one margin, for the second class
@@ -731,7 +746,9 @@ def _present_features(row: np.ndarray, which: np.ndarray) -> np.ndarray:
 
 
 def _train_reranker(matcher: Matcher) -> _Reranker | None:
-    return _fit_reranker(_ask_training_questions(matcher), intents=matcher._classifier is not None)
+    classifier = matcher._classifier
+    intents = classifier is not None and classifier.ranks
+    return _fit_reranker(_ask_training_questions(matcher), intents=intents)
 
 
 # One training question: its candidates' feature rows, which row is right (-1: none) and
