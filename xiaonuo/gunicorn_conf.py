@@ -20,8 +20,8 @@ def post_worker_init(worker: Any) -> None:  # gunicorn's hook: the app (Django) 
 
 
 def warm_up() -> None:
-    """Import what the live paths reach through ``listeners`` and build the matcher of every
-    workspace with auto-reply enabled. Never fails the worker: a miss only costs the first
+    """Import what the live paths reach through ``listeners``, build the matcher of every
+    workspace with auto-reply enabled and the lake files' customer filters. Never fails the worker: a miss only costs the first
     customer the wait it would have had anyway."""
     from django.db import connection
     from django.urls import get_resolver
@@ -35,6 +35,14 @@ def warm_up() -> None:
 
         for settings_row in AutoReplySettings.objects.filter(enabled=True).order_by("pk"):
             engine.warm(settings_row)
+        # The lake files' customer filters, so customer timelines read only their files.
+        from xiaonuo.events import lake, lake_index
+        from xiaonuo.events.models import LakeFile
+
+        root = lake.lake_root()
+        lake_index.build_now(
+            str(root / path) for path in LakeFile.objects.values_list("path", flat=True)
+        )
         logger.info("web process warmed up in %.1f s", time.monotonic() - started)
     except Exception:
         logger.exception("warm-up of the web process failed; the first requests pay for it")

@@ -50,7 +50,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Sum
 
-from xiaonuo.events import storage
+from xiaonuo.events import lake_index, storage
 from xiaonuo.events.models import LakeFile, LakeSource
 
 ROW_GROUP_ROWS = 8_192
@@ -383,9 +383,13 @@ def person_events(
     paths: list[str] | None = None,
 ) -> tuple[list[LakeEvent], int]:
     """The person's lake events, newest first, and how many they have in all (one scan: the
-    files are the cost, about 0.3 ms each, not the rows). ``paths``: the workspace's files, if
-    the caller has read the manifest already."""
+    files are the cost, about 0.3 ms each, not the rows, so only the files whose customer
+    filter admits them are read; ``lake_index``). ``paths``: the workspace's files, if the
+    caller has read the manifest already."""
     where, params = person.predicate()
+    paths = file_paths(workspace_id=workspace_id) if paths is None else paths
+    if not person.anonymous_ids:  # events without a customer id are not in the filters
+        paths = lake_index.files_for(paths, person.customer_ids)
     return _select(workspace_id, where, params, limit=limit, offset=offset, paths=paths)
 
 
