@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from functools import lru_cache, partial
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -87,42 +87,19 @@ _ENCODINGS = {
 _LEVELS = {"timestamp": 9, "properties": 9, "name": 9}
 
 
-def scan(paths: str = "?", *, options: str = "", current_format: bool = False) -> str:
+def scan(paths: str = "?", *, options: str = "") -> str:
     """The lake's rows as ``storage.LAKE_COLUMNS`` (plus what ``options`` add, e.g.
     ``filename = true``): every reader of lake files goes through this, never ``read_parquet``
-    directly. ``paths``: SQL for the file list (a parameter by default). ``current_format``:
-    the caller knows every file has the split id (``in_current_format``), so DuckDB need not
-    open every footer up front to unify schemas (about 0.05 ms a file: 10 ms of a timeline page
-    over half a year of days)."""
+    directly. ``paths``: SQL for the file list (a parameter by default)."""
+    # The empty side gives both id columns a type when every file is of the old format.
     extra = f", {options}" if options else ""
-    if current_format:
-        source = f"read_parquet({paths}{extra})"
-    else:
-        # The empty side gives both id columns a type when every file is of the old format.
-        source = (
-            f"(SELECT * FROM read_parquet({paths}, union_by_name = true{extra}) UNION ALL BY NAME "  # noqa: S608
-            "SELECT NULL::BLOB AS message_uuid, NULL::VARCHAR AS message_id WHERE false)"
-        )
+    files = f"read_parquet({paths}, union_by_name = true{extra})"
     return (
         "(SELECT * EXCLUDE (message_uuid) REPLACE (coalesce(message_id, "  # noqa: S608 - fixed text
-        f"CAST(CAST(message_uuid AS UUID) AS VARCHAR)) AS message_id) FROM {source})"
+        "CAST(CAST(message_uuid AS UUID) AS VARCHAR)) AS message_id) FROM ("
+        f"SELECT * FROM {files} UNION ALL BY NAME "
+        "SELECT NULL::BLOB AS message_uuid, NULL::VARCHAR AS message_id WHERE false))"
     )
-
-
-def in_current_format(paths: Sequence[str]) -> bool:
-    """Whether every one of these lake files has the split id columns (``message_uuid``)."""
-    return all(_has_split_id(path) for path in paths)
-
-
-@lru_cache(maxsize=100_000)
-def _has_split_id(path: str) -> bool:
-    # A lake file is never changed in place (a rewrite gets a new name), so its format is fixed
-    # and one footer read per file and process is enough. Unreadable: say no, and the reader
-    # takes the general path, which reports the real problem.
-    try:
-        return "message_uuid" in pq.read_schema(path).names
-    except (OSError, pa.ArrowException):
-        return False
 
 
 def spark_scan(spark: Any, paths: Sequence[str], schema: str) -> Any:
@@ -410,11 +387,10 @@ def _select(
     paths = file_paths(workspace_id=workspace_id) if paths is None else paths
     if not paths:
         return [], 0
-    lake = scan(current_format=in_current_format(paths))
     if limit == 0:  # only the count
         found = (
             reader()
-            .execute(f"SELECT count(*) FROM {lake} WHERE {where}", [paths, *params])  # noqa: S608
+            .execute(f"SELECT count(*) FROM {scan()} WHERE {where}", [paths, *params])  # noqa: S608
             .fetchone()
         )
         return [], int(found[0]) if found else 0
@@ -423,7 +399,7 @@ def _select(
         .execute(
             f"SELECT customer_id, type, name, properties, user_id, anonymous_id, message_id, "  # noqa: S608
             f"epoch_us(timestamp), epoch_us(received_at), count(*) OVER () "
-            f"FROM {lake} WHERE {where} "
+            f"FROM {scan()} WHERE {where} "
             f"ORDER BY timestamp DESC, message_id DESC LIMIT ? OFFSET ?",
             [paths, *params, limit, offset],
         )
