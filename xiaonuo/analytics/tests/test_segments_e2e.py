@@ -6,9 +6,9 @@ from playwright.sync_api import expect, sync_playwright
 
 from xiaonuo.analytics.models import Segment
 from xiaonuo.analytics.tests.test_segments import decorate
-from xiaonuo.console.tests.test_e2e_console import CHROMIUM, CHROMIUM_ARGS
+from xiaonuo.console.tests.test_e2e_console import CHROMIUM, CHROMIUM_ARGS, signed_in_page
 from xiaonuo.customers.models import Customer
-from xiaonuo.testing import PASSWORD, make_cast, make_customer
+from xiaonuo.testing import make_cast, make_customer
 
 
 @pytest.mark.e2e
@@ -22,11 +22,7 @@ def test_an_operator_builds_a_segment_with_the_rule_builder(live_server):
     everyone = Customer.objects.filter(workspace=cast.shop).count()
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", cast.operator.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        page = signed_in_page(browser, live_server.url, cast.operator)
         page.goto(f"{live_server.url}/analytics/segments/new/")
         # The example definition: two behaviour rows; nobody has events, so "did 支付成功 ≥ 3"
         # keeps nobody.

@@ -14,9 +14,14 @@ from xiaonuo.autoreply import services as autoreply_services
 from xiaonuo.autoreply.models import MatchFeedback
 from xiaonuo.autoreply.services import SettingsChanges
 from xiaonuo.autoreply.tests.helpers import ask, make_faq, make_wechat_channel
-from xiaonuo.console.tests.test_e2e_console import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from xiaonuo.console.tests.test_e2e_console import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    signed_in_page,
+)
 from xiaonuo.desk.models import Message, MessageKind, Ticket
-from xiaonuo.testing import PASSWORD, make_cast
+from xiaonuo.testing import make_cast
 
 
 @pytest.mark.e2e
@@ -33,11 +38,7 @@ def test_an_agent_tries_the_bot_teaches_it_and_answers_a_hand_off(live_server):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-        page.goto(f"{live_server.url}/autoreply/test/")
-        page.fill("#id_username", cast.agent.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        page = signed_in_page(browser, live_server.url, cast.agent, start="/autoreply/test/")
         expect(page.get_by_role("heading", name="问一句，看机器人怎么答")).to_be_visible()
         page.evaluate("window.xnNotReloaded = true")
 

@@ -8,10 +8,11 @@ import os
 import tempfile
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import expect, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from xiaonuo.accounts.models import AuditAction, AuditEntry
 from xiaonuo.events.models import Event
@@ -30,6 +31,24 @@ CHROMIUM_ARGS = [
 ]
 # Screenshots for people to look at (not compared); CI may keep them as artefacts.
 SCREENSHOTS = Path(os.environ.get("XIAONUO_SCREENSHOTS", tempfile.gettempdir()))
+
+
+def signed_in_page(
+    browser: Browser,
+    base_url: str,
+    user: Any,
+    *,
+    start: str = "/accounts/login/",
+    height: int = 900,
+) -> Page:
+    """A zh-CN console page of ``browser``, opened at ``start`` (a page that asks to sign in
+    first, or the sign-in page) and signed in as ``user``, a test persona."""
+    page = browser.new_page(viewport={"width": 1366, "height": height}, locale="zh-CN")
+    page.goto(f"{base_url}{start}")
+    page.fill("#id_username", user.username)
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    return page
 
 
 def _given_a_customer_with_events():

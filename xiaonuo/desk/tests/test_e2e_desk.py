@@ -14,9 +14,14 @@ import httpx
 import pytest
 from playwright.sync_api import expect, sync_playwright
 
-from xiaonuo.console.tests.test_e2e_console import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from xiaonuo.console.tests.test_e2e_console import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    signed_in_page,
+)
 from xiaonuo.desk.models import Conversation, Message
-from xiaonuo.testing import PASSWORD, make_api_key, make_cast
+from xiaonuo.testing import make_api_key, make_cast
 
 LIVE_WITHIN_MS = 2000  # issue 3: "appears in the agent's open inbox within 2 seconds"
 
@@ -34,11 +39,7 @@ def test_a_customer_message_appears_live_and_the_agent_answers_it(live_server):
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 860}, locale="zh-CN")
-        page.goto(f"{live_server.url}/desk/")
-        page.fill("#id_username", cast.agent.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        page = signed_in_page(browser, live_server.url, cast.agent, start="/desk/", height=860)
         expect(page.get_by_role("heading", name="收件箱")).to_be_visible()
         expect(page.get_by_test_id("inbox-empty")).to_contain_text("还没有会话")
         page.evaluate("window.xnNotReloaded = true")

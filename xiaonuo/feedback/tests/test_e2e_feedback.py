@@ -10,10 +10,15 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import expect, sync_playwright
 
-from xiaonuo.console.tests.test_e2e_console import CHROMIUM, CHROMIUM_ARGS, SCREENSHOTS
+from xiaonuo.console.tests.test_e2e_console import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    SCREENSHOTS,
+    signed_in_page,
+)
 from xiaonuo.demo import reviews as reviews_demo
 from xiaonuo.feedback.models import ReplyStatus, Review
-from xiaonuo.testing import PASSWORD, make_cast
+from xiaonuo.testing import make_cast
 
 NOW = datetime(2026, 6, 30, tzinfo=timezone.get_fixed_timezone(8 * 60))
 
@@ -32,11 +37,7 @@ def test_the_owner_reads_the_quadrant_and_drills_down(live_server):
     )
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        page = browser.new_page(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-        page.goto(f"{live_server.url}/accounts/login/")
-        page.fill("#id_username", cast.owner.username)
-        page.fill("#id_password", PASSWORD)
-        page.click("button[type=submit]")
+        page = signed_in_page(browser, live_server.url, cast.owner)
         page.click(".xn-nav >> text=用户之声")
         expect(page.get_by_test_id("review-total")).to_have_text("1514")
         page.get_by_role("link", name="产品 × 服务象限").click()
